@@ -1,0 +1,156 @@
+-- grain: one row per (client_ip, server_ip, server_port, protocol, action) in the window
+-- bytes_up flow client -> server, bytes_down server -> client; each exchange is counted once
+-- (int_flows_deduplicated); bytes_logged is every byte AWS logged for it, duplicates included.
+with
+
+flows as (
+    select * from {{ ref('int_flows_oriented') }}
+),
+
+endpoints as (
+    select * from {{ ref('stg_lake__endpoints') }}
+),
+
+protocols as (
+    select * from {{ ref('protocol_numbers') }}
+),
+
+service_ports as (
+    select * from {{ ref('service_ports') }}
+),
+
+basis_ranks as (
+    select
+        *,
+        case direction_basis
+            when 'tcp-flags' then 1
+            when 'address-book' then 2
+            when 'peer-count' then 3
+            when 'service-port' then 4
+            when 'lower-port' then 5
+            else 6
+        end as basis_rank
+    from flows
+),
+
+aggregated as (
+    select
+        client_ip,
+        server_ip,
+        server_port,
+        protocol,
+        action,
+        cast(sum(case when is_upstream then bytes else 0 end) as bigint) as bytes_up,
+        cast(sum(case when is_upstream then 0 else bytes end) as bigint) as bytes_down,
+        cast(sum(bytes) as bigint) as bytes,
+        cast(sum(case when is_upstream then packets else 0 end) as bigint) as packets_up,
+        cast(sum(case when is_upstream then 0 else packets end) as bigint) as packets_down,
+        cast(sum(packets) as bigint) as packets,
+        count(distinct client_port) as flows,
+        cast(sum(records) as bigint) as records,
+        cast(sum(bytes_logged) as bigint) as bytes_logged,
+        cast(sum(packets_logged) as bigint) as packets_logged,
+        max(interfaces_logged) as interfaces_logged,
+        min(first_seen) as first_seen,
+        max(last_seen) as last_seen,
+        max(case when is_transit then 1 else 0 end) = 1 as is_transit,
+        min(basis_rank) as basis_rank
+    from basis_ranks
+    group by client_ip, server_ip, server_port, protocol, action
+),
+
+named as (
+    select
+        aggregated.*,
+        coalesce(client.entity_name, aggregated.client_ip) as client_name,
+        coalesce(client.entity_type, 'unknown') as client_type,
+        client.entity_id as client_id,
+        client.account_id as client_account_id,
+        client.vpc_id as client_vpc_id,
+        client.subnet_id as client_subnet_id,
+        client.availability_zone as client_az,
+        client.availability_zone_id as client_az_id,
+        coalesce(server.entity_name, aggregated.server_ip) as server_name,
+        coalesce(server.entity_type, 'unknown') as server_type,
+        server.entity_id as server_id,
+        server.account_id as server_account_id,
+        server.vpc_id as server_vpc_id,
+        server.subnet_id as server_subnet_id,
+        server.availability_zone as server_az,
+        server.availability_zone_id as server_az_id,
+        coalesce(
+            protocols.protocol_name, cast(aggregated.protocol as varchar)
+        ) as protocol_name,
+        service_ports.service
+    from aggregated
+    left join endpoints as client
+        on aggregated.client_ip = client.ip
+    left join endpoints as server
+        on aggregated.server_ip = server.ip
+    left join protocols
+        on aggregated.protocol = protocols.protocol
+    left join service_ports
+        on
+            aggregated.server_port = service_ports.port
+            and aggregated.protocol = service_ports.protocol
+),
+
+final as (
+    select
+        client_ip,
+        client_name,
+        client_type,
+        client_id,
+        client_account_id,
+        client_vpc_id,
+        client_subnet_id,
+        client_az,
+        client_az_id,
+        server_ip,
+        server_name,
+        server_type,
+        server_id,
+        server_account_id,
+        server_vpc_id,
+        server_subnet_id,
+        server_az,
+        server_az_id,
+        server_port,
+        protocol,
+        protocol_name,
+        service,
+        action,
+        bytes_up,
+        bytes_down,
+        bytes,
+        packets_up,
+        packets_down,
+        packets,
+        flows,
+        records,
+        bytes_logged,
+        packets_logged,
+        interfaces_logged,
+        first_seen,
+        last_seen,
+        coalesce(client_az_id != server_az_id, false) as cross_az,
+        case
+            when is_transit then 'nat-gateway-transit'
+            when client_type = 'aws:service' or server_type = 'aws:service' then 'aws-service'
+            when client_type = 'internet' or server_type = 'internet' then 'internet'
+            when client_az_id != server_az_id then 'cross-az'
+            when client_az_id = server_az_id then 'same-az'
+            else 'unknown'
+        end as traffic_class,
+        case basis_rank
+            when 1 then 'tcp-flags'
+            when 2 then 'address-book'
+            when 3 then 'peer-count'
+            when 4 then 'service-port'
+            when 5 then 'lower-port'
+            else 'first-seen'
+        end as direction_basis
+    from named
+)
+
+select * from final

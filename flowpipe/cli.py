@@ -1,0 +1,162 @@
+"""`flowpipe run | dev | demo`: the same Definitions as the Dagster UI, from a terminal."""
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from datetime import date as Date
+from pathlib import Path
+
+import dagster as dg
+from tabulate import tabulate
+
+from flowpipe.lib.lake import Lake
+from flowpipe.lib.report import date_top_talkers, talkers_table
+from flowpipe.lib.settings import Settings
+from flowpipe.lib.windows import DAY, NIGHT
+
+WINDOW_START_HOURS = {DAY: "06:00", NIGHT: "18:00"}
+DEMO_DATE = "2026-03-14"
+DEMO_BUCKET = "flowpipe-demo-flow-logs"
+DEFAULT_DAGSTER_HOME = ".dagster"
+DEFAULT_UI_PORT = 3000
+# The simulated account's small copy of AWS's ip-ranges.json (the real one needs the internet).
+SIMULATED_IP_RANGES = Path(__file__).parent / "lib" / "simulated" / "ip_ranges.json"
+
+logger = logging.getLogger("flowpipe")
+
+
+def _dagster_home() -> Path:
+    """A persistent Dagster instance, so `flowpipe dev` shows the runs `flowpipe run` made."""
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def window_keys(date: str, window: str | None) -> list[str]:
+    Date.fromisoformat(date)  # a clear error for a malformed date
+    windows = [window] if window else [DAY, NIGHT]
+    return [f"{date}-{WINDOW_START_HOURS[name]}" for name in windows]
+
+
+def run_date(date: str, window: str | None = None) -> bool:
+    """Materializes every window asset for the date's windows, then the date's report once both are done."""
+    from flowpipe.definitions import defs
+
+    _dagster_home()
+    definitions = defs()
+    instance = dg.DagsterInstance.get()
+    succeeded = True
+    for key in window_keys(date, window):
+        logger.info("materializing window %s", key)
+        result = definitions.resolve_job_def("window_job").execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False
+        )
+        succeeded = succeeded and result.success
+    if window is None and succeeded:
+        result = definitions.resolve_job_def("date_job").execute_in_process(
+            partition_key=date, instance=instance, raise_on_error=False
+        )
+        succeeded = result.success
+    return succeeded
+
+
+def print_top_talkers(lake: Lake, date: str, limit: int = 10) -> None:
+    rows = talkers_table(date_top_talkers(lake, date, limit))
+    sys.stdout.write(
+        tabulate(rows, headers="keys", tablefmt="plain", colalign=("left", "left", "left", "right"))
+    )
+    sys.stdout.write("\n")
+
+
+def _simulated_account(date: str) -> tuple[object, dict[str, str]]:
+    """Starts the moto server, builds the simulated account and its flow logs for the date."""
+    from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
+    from flowpipe.lib.simulated.simulation import simulate
+
+    server = MotoServer().start()
+    environment = {
+        **server.environment(),
+        "FLOWPIPE_FLOW_LOGS": f"s3://{DEMO_BUCKET}",
+        "FLOWPIPE_IP_RANGES": str(SIMULATED_IP_RANGES),
+    }
+    with patched_environment(environment):
+        simulate(Date.fromisoformat(date), bucket=DEMO_BUCKET)
+    return server, environment
+
+
+def demo(date: str, open_ui: bool) -> int:
+    server, environment = _simulated_account(date)
+    try:
+        os.environ.update(environment)
+        ok = run_date(date)
+        settings = Settings.from_environment()
+        lake = Lake(settings.lake)
+        sys.stdout.write(f"\nTop talkers on {date} (simulated account, both windows):\n\n")
+        print_top_talkers(lake, date)
+        report = lake.uri(lake.partition_path("reports", {"date": date})) + "/report.md"
+        sys.stdout.write(
+            f"\nLake:   {lake.location}\nReport: {report}\n"
+            "Open the Dagster UI on the same data: flowpipe dev\n"
+            "(flowpipe dev --simulated also starts the simulated account, to run windows from the UI)\n"
+        )
+        if open_ui:
+            return dev(DEFAULT_UI_PORT)
+        return 0 if ok else 1
+    finally:
+        server.stop()
+
+
+def dev(port: int) -> int:
+    """Opens the Dagster UI (webserver and daemon) on flowpipe's Definitions."""
+    _dagster_home()
+    command = ["dagster", "dev", "-m", "flowpipe.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    return subprocess.call([str(Path(sys.executable).parent / command[0]), *command[1:]])
+
+
+def dev_simulated(date: str, port: int) -> int:
+    server, environment = _simulated_account(date)
+    try:
+        os.environ.update(environment)
+        return dev(port)
+    finally:
+        server.stop()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flowpipe", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="materialize every asset for a date's windows")
+    run.add_argument("--date", required=True, help="YYYY-MM-DD")
+    run.add_argument(
+        "--window", choices=[DAY, NIGHT], help="only this window (default: both, then the report)"
+    )
+    dev_parser = commands.add_parser("dev", help="open the Dagster UI")
+    dev_parser.add_argument("--port", type=int, default=DEFAULT_UI_PORT)
+    dev_parser.add_argument("--simulated", action="store_true", help="on the simulated AWS account")
+    dev_parser.add_argument("--date", default=DEMO_DATE, help="the simulated account's date of traffic")
+    demo_parser = commands.add_parser(
+        "demo", help="run a date on the simulated AWS account and print the answer"
+    )
+    demo_parser.add_argument("--date", default=DEMO_DATE)
+    demo_parser.add_argument("--ui", action="store_true", help="then open the Dagster UI on it")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return 0 if run_date(args.date, args.window) else 1
+    if args.command == "dev":
+        return dev_simulated(args.date, args.port) if args.simulated else dev(args.port)
+    return demo(args.date, args.ui)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

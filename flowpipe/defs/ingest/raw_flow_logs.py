@@ -1,0 +1,92 @@
+"""raw_flow_logs and raw_flow_log_rejects: every record of a window, typed, and every line that was not."""
+
+import dagster as dg
+from pydantic import Field
+
+from flowpipe.lib.extraction import extract_window
+from flowpipe.lib.flow_fields import raw_schema
+from flowpipe.lib.flow_parser import REJECTS_SCHEMA
+from flowpipe.lib.resources import FlowLogSourceResource, LakeResource
+from flowpipe.lib.windows import window_for
+from flowpipe.partitions import window_partitions
+
+DEFAULT_MAX_REJECT_RATE = 0.01
+
+
+class RawFlowLogsConfig(dg.Config):
+    """How much of the window to read; a sample is recorded in the materialization metadata."""
+
+    sample_minutes: int | None = Field(default=None, description="read only this many minutes of the window")
+    sample_offset_minutes: int = Field(
+        default=0, description="where the sample starts, from the window start"
+    )
+    max_reject_rate: float = Field(
+        default=DEFAULT_MAX_REJECT_RATE, description="the rejects check fails above this share of lines"
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "raw_flow_logs",
+            group_name="ingest",
+            kinds={"s3", "parquet"},
+            description="One row per flow log record whose start falls in the window, every field typed.",
+        ),
+        dg.AssetSpec(
+            "raw_flow_log_rejects",
+            group_name="ingest",
+            kinds={"parquet"},
+            description="One row per line (or object) that could not be read, with its source and reason.",
+        ),
+    ],
+    check_specs=[dg.AssetCheckSpec("raw_flow_logs__rejects_below_threshold", asset="raw_flow_logs")],
+    partitions_def=window_partitions,
+)
+def raw_flow_logs(
+    context: dg.AssetExecutionContext,
+    config: RawFlowLogsConfig,
+    flow_log_source: FlowLogSourceResource,
+    lake: LakeResource,
+):
+    window = window_for(context.partition_time_window)
+    the_lake = lake.get()
+    extraction = extract_window(
+        flow_log_source.open(),
+        window.start,
+        window.end,
+        log=context.log.info,
+        sample_minutes=config.sample_minutes,
+        sample_offset_minutes=config.sample_offset_minutes,
+    )
+    with (
+        the_lake.partition_writer("raw_flow_logs", window.partition, raw_schema()) as records,
+        the_lake.partition_writer("raw_flow_log_rejects", window.partition, REJECTS_SCHEMA) as rejects,
+    ):
+        for batch in extraction:
+            records.write(batch.records)
+            rejects.write(batch.rejects)
+        rejects.write(extraction.stats.failed_objects_as_rejects())
+    stats = extraction.stats
+    lines = records.rows + rejects.rows
+    reject_rate = rejects.rows / lines if lines else 0.0
+    yield dg.MaterializeResult(
+        asset_key="raw_flow_logs",
+        metadata={
+            "row_count": records.rows,
+            "path": the_lake.uri(the_lake.partition_path("raw_flow_logs", window.partition)),
+            **stats.as_metadata(),
+        },
+    )
+    yield dg.MaterializeResult(asset_key="raw_flow_log_rejects", metadata={"row_count": rejects.rows})
+    yield dg.AssetCheckResult(
+        check_name="raw_flow_logs__rejects_below_threshold",
+        asset_key="raw_flow_logs",
+        passed=reject_rate <= config.max_reject_rate,
+        metadata={
+            "reject_rate": reject_rate,
+            "rejected": rejects.rows,
+            "max_reject_rate": config.max_reject_rate,
+            "top_reasons": dg.MetadataValue.md(stats.top_reasons_markdown()),
+        },
+    )

@@ -1,0 +1,40 @@
+"""inventory_snapshot: every resource the AWS APIs describe, one lake table per kind, for a window."""
+
+import dagster as dg
+
+from flowpipe.lib.inventory import take_inventory
+from flowpipe.lib.resources import AwsInventoryResource, LakeResource
+from flowpipe.lib.windows import window_for
+from flowpipe.partitions import window_partitions
+
+ERRORS_TABLE = "inventory_errors"
+
+
+@dg.asset(group_name="inventory", kinds={"aws", "parquet"}, partitions_def=window_partitions)
+def inventory_snapshot(
+    context: dg.AssetExecutionContext, aws: AwsInventoryResource, lake: LakeResource
+) -> dg.MaterializeResult:
+    """One row per resource (ENI address, instance, subnet, VPC, EFS, load balancer, RDS, Lambda, NAT
+    gateway, VPC endpoint) per account and region, as described when the window was materialized.
+    Calls that fail are rows of inventory_errors, and the rest still lands."""
+    window = window_for(context.partition_time_window)
+    the_lake = lake.get()
+    inventory = take_inventory(
+        aws.regions, aws.role_arns or None, log=context.log, external_id=aws.external_id
+    )
+    for name, table in inventory.tables.items():
+        the_lake.write_table(name, window.partition, table)
+    the_lake.write_table(ERRORS_TABLE, window.partition, inventory.errors)
+    if inventory.errors.num_rows:
+        context.log.warning(f"{inventory.errors.num_rows} inventory calls failed; see {ERRORS_TABLE}")
+    return dg.MaterializeResult(
+        metadata={
+            **{f"rows_{name}": table.num_rows for name, table in inventory.tables.items()},
+            "failed_calls": inventory.errors.num_rows,
+            "failed_calls_preview": dg.MetadataValue.md(
+                inventory.errors.slice(0, 20).to_pandas().to_markdown(index=False)
+                if inventory.errors.num_rows
+                else "none"
+            ),
+        }
+    )

@@ -1,0 +1,32 @@
+"""report: a date's Markdown report, written to the lake and shown in the asset's metadata."""
+
+import dagster as dg
+
+from flowpipe.lib.report import render_report
+from flowpipe.lib.resources import LakeResource
+from flowpipe.partitions import date_partitions
+
+REPORT_FILE = "report.md"
+
+
+@dg.asset(
+    group_name="report",
+    kinds={"markdown"},
+    partitions_def=date_partitions,
+    deps=[
+        dg.AssetDep("top_talkers", partition_mapping=dg.TimeWindowPartitionMapping()),
+        dg.AssetDep("efs_clients", partition_mapping=dg.TimeWindowPartitionMapping()),
+    ],
+)
+def report(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
+    """One Markdown report per date (its day and night windows): top talkers and EFS clients by name."""
+    date = context.partition_key
+    the_lake = lake.get()
+    text = render_report(the_lake, date)
+    folder = the_lake.partition_path("reports", {"date": date})
+    the_lake.filesystem.create_dir(folder, recursive=True)
+    with the_lake.filesystem.open_output_stream(f"{folder}/{REPORT_FILE}") as stream:
+        stream.write(text.encode())
+    return dg.MaterializeResult(
+        metadata={"path": the_lake.uri(f"{folder}/{REPORT_FILE}"), "report": dg.MetadataValue.md(text)}
+    )

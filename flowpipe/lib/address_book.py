@@ -1,0 +1,138 @@
+"""The address book: one row per IP address the inventory knows, named after the resource that owns it.
+
+Addresses come from the ENIs (private, secondary, public and IPv6), then from the service tables for
+any address whose ENI the inventory could not list (NAT gateway, mount target, instance).
+"""
+
+import ipaddress
+import json
+import logging
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from flowpipe.lib.eni_classification import Entity, Lookups, build_lookups, classify_eni
+from flowpipe.lib.ip_ranges import is_private_address
+
+logger = logging.getLogger(__name__)
+
+ADDRESS_BOOK_SCHEMA = pa.schema(
+    [
+        (name, pa.string())
+        for name in (
+            "ip", "entity_type", "entity_name", "entity_id", "arn", "interface_id", "interface_type",
+            "account_id", "region", "vpc_id", "subnet_id", "availability_zone", "availability_zone_id",
+            "security_group_ids", "tags",
+        )
+    ]
+    + [("is_public", pa.bool_())]
+)  # fmt: skip
+
+
+def _rows(tables: dict[str, pa.Table], name: str) -> list[dict]:
+    return tables[name].to_pylist() if name in tables else []
+
+
+def _entity_tags(entity: Entity, eni: dict, lookups: Lookups) -> str:
+    """The owning resource's tags where the inventory has them, else the ENI's."""
+    owner = {
+        "ec2:instance": lookups.instances_by_id,
+        "efs:mount-target": lookups.file_systems_by_id,
+        "nat-gateway": lookups.nat_gateways_by_id,
+        "vpc-endpoint": lookups.vpc_endpoints_by_id,
+    }.get(entity.entity_type, {})
+    tags = (owner.get(entity.entity_id) or eni).get("tags") or "{}"
+    return json.dumps(json.loads(tags), sort_keys=True)
+
+
+def _addresses(eni: dict) -> Iterator[tuple[str, bool]]:
+    """(address, is_public) for the private, the associated public and the IPv6 addresses of an ENI row."""
+    if eni.get("private_ip_address"):
+        yield eni["private_ip_address"], False
+    if eni.get("public_ip"):
+        yield eni["public_ip"], True
+    if eni.get("is_primary") is not False:
+        for address in (eni.get("ipv6_addresses") or "").split(","):
+            if address:
+                yield address, not is_private_address(address)
+
+
+def _eni_entries(tables: dict[str, pa.Table], lookups: Lookups) -> Iterator[dict]:
+    for eni in _rows(tables, "inventory_network_interfaces"):
+        entity = classify_eni(eni, lookups)
+        shared = {
+            **entity._asdict(),
+            "interface_id": eni["network_interface_id"],
+            "interface_type": eni.get("interface_type"),
+            "account_id": eni.get("account_id"),
+            "region": eni.get("region"),
+            "vpc_id": eni.get("vpc_id"),
+            "subnet_id": eni.get("subnet_id"),
+            "availability_zone": eni.get("availability_zone"),
+            "security_group_ids": eni.get("security_group_ids"),
+            "tags": _entity_tags(entity, eni, lookups),
+        }
+        for ip, is_public in _addresses(eni):
+            yield {**shared, "ip": ip, "is_public": is_public}
+
+
+def _service_entries(tables: dict[str, pa.Table]) -> Iterator[dict]:
+    """Addresses known from the service APIs, as ENI rows carrying the description AWS gives such ENIs."""
+    for nat in _rows(tables, "inventory_nat_gateways"):
+        eni = {**nat, "description": f"Interface for NAT Gateway {nat['nat_gateway_id']}"}
+        yield {**eni, "private_ip_address": nat.get("private_ip"), "is_public": False}
+        yield {**eni, "private_ip_address": nat.get("public_ip"), "is_public": True}
+    for target in _rows(tables, "inventory_efs_mount_targets"):
+        description = f"EFS mount target for {target['file_system_id']} ({target['mount_target_id']})"
+        yield {
+            **target,
+            "description": description,
+            "private_ip_address": target.get("ip_address"),
+            "is_public": False,
+        }
+    for instance in _rows(tables, "inventory_instances"):
+        eni = {**instance, "network_interface_id": None, "attachment_instance_id": instance["instance_id"]}
+        yield {**eni, "private_ip_address": instance.get("private_ip_address"), "is_public": False}
+        yield {**eni, "private_ip_address": instance.get("public_ip_address"), "is_public": True}
+
+
+def _service_rows(tables: dict[str, pa.Table], lookups: Lookups) -> Iterator[dict]:
+    for row in _service_entries(tables):
+        if not row.get("private_ip_address"):
+            continue
+        entity = classify_eni(row, lookups)
+        yield {
+            **entity._asdict(),
+            "ip": row["private_ip_address"],
+            "interface_id": row.get("network_interface_id"),
+            "interface_type": None,
+            "account_id": row.get("account_id"),
+            "region": row.get("region"),
+            "vpc_id": row.get("vpc_id"),
+            "subnet_id": row.get("subnet_id"),
+            "availability_zone": row.get("availability_zone"),
+            "security_group_ids": row.get("security_group_ids"),
+            "tags": _entity_tags(entity, row, lookups),
+            "is_public": row["is_public"],
+        }
+
+
+def build_address_book(tables: dict[str, pa.Table]) -> pa.Table:
+    """One row per address (the first owner wins when overlapping VPCs reuse an address)."""
+    lookups = build_lookups(tables)
+    zones = {subnet["subnet_id"]: subnet for subnet in _rows(tables, "inventory_subnets")}
+    book: dict[str, dict] = {}
+    duplicates = 0
+    for row in [*_eni_entries(tables, lookups), *_service_rows(tables, lookups)]:
+        key = ipaddress.ip_address(row["ip"]).compressed
+        if key in book:
+            interfaces = {book[key]["interface_id"], row["interface_id"]} - {None}
+            duplicates += len(interfaces) > 1
+            continue
+        subnet = zones.get(row.get("subnet_id")) or {}
+        row["availability_zone"] = row.get("availability_zone") or subnet.get("availability_zone")
+        row["availability_zone_id"] = subnet.get("availability_zone_id")
+        book[key] = {**row, "ip": key}
+    if duplicates:
+        logger.warning("%d addresses belong to more than one interface; the first one names them", duplicates)
+    return pa.Table.from_pylist(list(book.values()), schema=ADDRESS_BOOK_SCHEMA)

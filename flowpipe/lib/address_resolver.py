@@ -1,0 +1,103 @@
+"""Names every address seen in the flows: the address book first, then AWS prefixes, then internet/private.
+
+Prefix matching keeps one hash map per (IP version, prefix length) present in the cidr book, so an
+address costs one lookup per distinct prefix length (a few dozen), not one per prefix.
+"""
+
+import ipaddress
+import logging
+import socket
+from collections.abc import Iterable
+
+import pyarrow as pa
+
+from flowpipe.lib.address_book import ADDRESS_BOOK_SCHEMA
+from flowpipe.lib.ip_ranges import NON_INTERNET_KINDS, service_rank
+
+logger = logging.getLogger(__name__)
+
+RESOLVED_SCHEMA = pa.schema(list(ADDRESS_BOOK_SCHEMA) + [pa.field("network_kind", pa.string())])
+_IpKey = tuple[int, int]  # (version, integer value)
+_BITS = {4: 32, 6: 128}
+
+
+class _PrefixIndex:
+    """Rows of the cidr book keyed by network, one dict per (version, prefix length), longest first."""
+
+    def __init__(self, rows: Iterable[dict]) -> None:
+        maps: dict[tuple[int, int], dict[int, dict]] = {}
+        for row in rows:
+            network = ipaddress.ip_network(row["cidr"], strict=False)
+            by_network = maps.setdefault((network.version, network.prefixlen), {})
+            by_network.setdefault(int(network.network_address), row)
+        self._levels = {
+            version: [
+                (_BITS[version] - length, maps[(v, length)])
+                for v, length in sorted(maps, reverse=True)
+                if v == version
+            ]
+            for version in _BITS
+        }
+
+    def matches(self, key: _IpKey) -> list[tuple[int, dict]]:
+        """(prefix length, row) of every prefix containing the address, longest first."""
+        version, value = key
+        return [
+            (_BITS[version] - shift, row)
+            for shift, by_network in self._levels[version]
+            if (row := by_network.get(value >> shift << shift)) is not None
+        ]
+
+
+def _key(address: str) -> _IpKey | None:
+    """(version, integer) of an address; inet_pton is several times faster than ipaddress here."""
+    family, version = (socket.AF_INET6, 6) if ":" in address else (socket.AF_INET, 4)
+    try:
+        return version, int.from_bytes(socket.inet_pton(family, address), "big")
+    except OSError:
+        return None
+
+
+def _aws_service(matches: list[tuple[int, dict]]) -> dict | None:
+    """The most specific service (not AMAZON when another matches), then the longest prefix."""
+    services = [
+        (service_rank(row["service"]), length, row) for length, row in matches if row["kind"] == "aws-service"
+    ]
+    return max(services, key=lambda match: match[:2])[2] if services else None
+
+
+def _named(key: _IpKey, address: str, book: dict[_IpKey, dict], matches: list[tuple[int, dict]]) -> dict:
+    if key in book:
+        return dict(book[key])
+    if service := _aws_service(matches):
+        name = f"{service['service']} {service['region']}"
+        entity = {"entity_type": "aws:service", "entity_name": name, "entity_id": service["cidr"]}
+        return entity | {"region": service["region"], "is_public": True}
+    is_public = not matches or matches[0][1]["kind"] not in NON_INTERNET_KINDS
+    entity_type = "internet" if is_public else "unknown-private"
+    return {"entity_type": entity_type, "entity_name": address, "entity_id": address, "is_public": is_public}
+
+
+def resolve_addresses(addresses: Iterable[str], address_book: pa.Table, cidr_book: pa.Table) -> pa.Table:
+    """One row per distinct address (as written in the input): its entity and the kind of its network."""
+    book: dict[_IpKey, dict] = {}
+    for row in address_book.to_pylist():
+        key = _key(row["ip"])
+        if key is not None:
+            book.setdefault(key, row)
+    index = _PrefixIndex(cidr_book.to_pylist())
+    resolved, unparsable = [], 0
+    for address in dict.fromkeys(addresses):
+        key = _key(address) if address else None
+        if key is None:
+            unparsable += address is not None
+            continue
+        matches = index.matches(key)
+        row = _named(key, address, book, matches)
+        network_kind = (
+            matches[0][1]["kind"] if matches else ("internet" if row["is_public"] else "private-other")
+        )
+        resolved.append({**row, "ip": address, "network_kind": network_kind})
+    if unparsable:
+        logger.warning("%d addresses are not IP addresses and were left unnamed", unparsable)
+    return pa.Table.from_pylist(resolved, schema=RESOLVED_SCHEMA)

@@ -1,0 +1,212 @@
+"""Extract one window of flow log records from a source, a bounded batch of objects at a time.
+
+Memory holds one batch (at most `batch_objects` downloaded files and their parsed records), never the
+window, so a caller can write each batch out and the number of objects in a window does not matter.
+"""
+
+import logging
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ObjectFailure, parse_files
+from flowpipe.lib.flow_sources import FlowLogObject, FlowLogSource
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_OBJECTS = 64
+
+
+@dataclass(frozen=True)
+class ExtractedBatch:
+    records: pa.Table  # flow_fields.raw_schema(...), only records whose start is in the window (or sample)
+    rejects: pa.Table  # flow_parser.REJECTS_SCHEMA
+
+
+@dataclass
+class ExtractionStats:
+    window_start: datetime
+    window_end: datetime
+    read_start: datetime  # the sample slice when sampling, else the window
+    read_end: datetime
+    sample_minutes: int | None = None
+    sample_offset_minutes: int = 0
+    objects_listed: int = 0
+    objects_read: int = 0
+    objects_failed: list[ObjectFailure] = field(default_factory=list)
+    objects_skipped: list[ObjectFailure] = field(default_factory=list)  # listed but not readable by design
+    records_parsed: int = 0
+    records_in_window: int = 0
+    rejects: int = 0
+    compressed_bytes_read: int = 0
+    seconds: float = 0.0
+
+    reject_reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def records_per_second(self) -> float:
+        return self.records_parsed / self.seconds if self.seconds else 0.0
+
+    def failed_objects_as_rejects(self) -> pa.Table:
+        """Objects that could not be read, as reject rows (no line number) so they are counted too."""
+        rows = [
+            {"source_uri": failure.uri, "line_number": None, "reason": failure.error, "line": None}
+            for failure in self.objects_failed
+        ]
+        return pa.Table.from_pylist(rows, REJECTS_SCHEMA)
+
+    def top_reasons_markdown(self, limit: int = 10) -> str:
+        reasons = self.reject_reasons + Counter(failure.error for failure in self.objects_failed)
+        if not reasons:
+            return "no rejects"
+        rows = [f"| {count} | {reason.replace('|', '/')} |" for reason, count in reasons.most_common(limit)]
+        return "\n".join(["| lines | reason |", "|---|---|", *rows])
+
+    def as_metadata(self) -> dict[str, str | int | float]:
+        sample = "whole window"
+        if self.sample_minutes is not None:
+            sample = f"{self.sample_minutes} min at +{self.sample_offset_minutes} min"
+        return {
+            "sample": sample,
+            "read_start": self.read_start.isoformat(),
+            "read_end": self.read_end.isoformat(),
+            "objects_listed": self.objects_listed,
+            "objects_read": self.objects_read,
+            "objects_failed": len(self.objects_failed),
+            "objects_skipped": len(self.objects_skipped),
+            "records_parsed": self.records_parsed,
+            "records_in_window": self.records_in_window,
+            "rejects": self.rejects,
+            "compressed_bytes_read": self.compressed_bytes_read,
+            "seconds": round(self.seconds, 3),
+            "records_per_second": round(self.records_per_second),
+        }
+
+
+class WindowExtraction:
+    """Iterator of ExtractedBatch; `stats` is complete once iteration has finished."""
+
+    def __init__(self, batches: Iterator[ExtractedBatch], stats: ExtractionStats) -> None:
+        self._batches = batches
+        self.stats = stats
+
+    def __iter__(self) -> "WindowExtraction":
+        return self
+
+    def __next__(self) -> ExtractedBatch:
+        return next(self._batches)
+
+
+def extract_window(
+    source: FlowLogSource,
+    start: datetime,
+    end: datetime,
+    *,
+    batch_objects: int = DEFAULT_BATCH_OBJECTS,
+    sample_minutes: int | None = None,
+    sample_offset_minutes: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> WindowExtraction:
+    """Records whose start is in [start, end) (or in the sample slice of it), with NODATA/SKIPDATA."""
+    if batch_objects < 1:
+        raise ValueError("batch_objects must be at least 1")
+    read_start, read_end = _read_range(start, end, sample_minutes, sample_offset_minutes)
+    stats = ExtractionStats(start, end, read_start, read_end, sample_minutes, sample_offset_minutes)
+    return WindowExtraction(_batches(source, stats, batch_objects, log or logger.info), stats)
+
+
+def _read_range(
+    start: datetime, end: datetime, sample_minutes: int | None, offset_minutes: int
+) -> tuple[datetime, datetime]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("window bounds must be timezone-aware")
+    if end <= start:
+        raise ValueError(f"empty window: {start.isoformat()} .. {end.isoformat()}")
+    if sample_minutes is None:
+        return start, end
+    if sample_minutes < 1 or offset_minutes < 0:
+        raise ValueError("sample_minutes must be >= 1 and sample_offset_minutes >= 0")
+    sample_start = start + timedelta(minutes=offset_minutes)
+    if sample_start >= end:
+        raise ValueError(f"sample offset {offset_minutes} min is past the window end")
+    return sample_start, min(end, sample_start + timedelta(minutes=sample_minutes))
+
+
+def _batches(
+    source: FlowLogSource, stats: ExtractionStats, batch_objects: int, log: Callable[[str], None]
+) -> Iterator[ExtractedBatch]:
+    began = time.perf_counter()
+    listed = source.list_objects(stats.read_start, stats.read_end)
+    stats.objects_listed = len(listed)
+    readable = []
+    for obj in listed:
+        if obj.is_parquet:
+            stats.objects_skipped.append(ObjectFailure(obj.uri, "parquet deliveries are not read yet"))
+        else:
+            readable.append(obj)
+    log(f"{len(listed)} objects can hold {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}")
+    with tempfile.TemporaryDirectory(prefix="flowpipe-extract-") as scratch:
+        for first in range(0, len(readable), batch_objects):
+            batch = readable[first : first + batch_objects]
+            yield _extract_batch(source, batch, stats, Path(scratch))
+            stats.seconds = time.perf_counter() - began
+            log(
+                f"objects {first + len(batch)}/{len(readable)}, records {stats.records_parsed:,} parsed, "
+                f"{stats.records_in_window:,} in range, {stats.rejects:,} rejects, "
+                f"{stats.records_per_second:,.0f} records/s"
+            )
+    stats.seconds = time.perf_counter() - began
+
+
+def _extract_batch(
+    source: FlowLogSource, batch: list[FlowLogObject], stats: ExtractionStats, scratch: Path
+) -> ExtractedBatch:
+    sources: dict[str, str] = {}
+    downloads: list[Path] = []
+    try:
+        for index, obj in enumerate(batch):
+            target = scratch / f"{index}.log.gz"
+            local = source.fetch(obj, str(target))
+            if Path(local) == target:
+                downloads.append(target)
+            sources[local] = obj.uri
+        parsed = parse_files(sources)
+    finally:
+        for path in downloads:
+            path.unlink(missing_ok=True)
+    failed = {failure.uri for failure in parsed.failures}
+    stats.objects_failed += parsed.failures
+    stats.objects_read += len(batch) - len(failed)
+    stats.compressed_bytes_read += sum(obj.size for obj in batch)
+    stats.records_parsed += parsed.records.num_rows
+    records = _in_range(parsed.records, stats.read_start, stats.read_end)
+    rejects = _owned_rejects(parsed.rejects, batch, stats.read_start, stats.read_end)
+    stats.records_in_window += records.num_rows
+    stats.rejects += rejects.num_rows
+    stats.reject_reasons.update(rejects["reason"].to_pylist())
+    return ExtractedBatch(records, rejects)
+
+
+def _in_range(records: pa.Table, start: datetime, end: datetime) -> pa.Table:
+    """Records whose start (Unix seconds) is in [start, end); a record without start has no window."""
+    starts = records["start"]
+    keep = pc.and_(pc.greater_equal(starts, int(start.timestamp())), pc.less(starts, int(end.timestamp())))
+    return records.filter(pc.fill_null(keep, False))
+
+
+def _owned_rejects(rejects: pa.Table, batch: list[FlowLogObject], start: datetime, end: datetime) -> pa.Table:
+    """Rejects have no start time, so each belongs to the window its file's delivery interval falls in.
+
+    Files read only for the margin around the range would otherwise report the same rejects again in
+    the neighbouring window. Files whose name carries no time report theirs in every window that reads them.
+    """
+    lower, upper = start.astimezone(UTC), end.astimezone(UTC)
+    owned = [obj.uri for obj in batch if obj.file_time is None or lower <= obj.file_time < upper]
+    return rejects.filter(pc.is_in(rejects["source_uri"], pa.array(owned, pa.string())))

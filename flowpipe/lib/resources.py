@@ -1,0 +1,56 @@
+"""Dagster resources of flowpipe: where flow logs come from, where the lake is, how AWS and SQL are reached.
+
+The classes only hold configuration and hand out the plain objects that `flowpipe.lib` works with;
+`flowpipe/defs/resources.py` binds them to the environment.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from flowpipe.lib.flow_sources import FlowLogSource, open_flow_log_source
+from flowpipe.lib.lake import Lake
+from flowpipe.lib.sql_engine import DuckDBSettings, SqlEngine
+
+AWS_IP_RANGES_URL = "https://ip-ranges.amazonaws.com/ip-ranges.json"
+SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+
+
+class FlowLogSourceResource(dg.ConfigurableResource):
+    """The flow log delivery: s3://bucket/prefix above AWSLogs/, or a local folder in the same layout."""
+
+    location: str = Field(description="s3://bucket/prefix (above AWSLogs/) or a local folder")
+
+    def open(self) -> FlowLogSource:
+        return open_flow_log_source(self.location)
+
+
+class LakeResource(dg.ConfigurableResource):
+    """The lake's root: a local folder (default ./lake) or s3://bucket/prefix."""
+
+    root: str = "./lake"
+
+    def get(self) -> Lake:
+        return Lake(self.root)
+
+
+class AwsInventoryResource(dg.ConfigurableResource):
+    """Which accounts and regions the inventory reads, and where AWS's published ranges come from."""
+
+    regions: list[str] = Field(default_factory=list, description="empty: the current AWS region")
+    role_arns: list[str] = Field(default_factory=list, description="empty: the current credentials")
+    external_id: str | None = None
+    ip_ranges: str = AWS_IP_RANGES_URL
+
+
+class SqlEngineResource(dg.ConfigurableResource):
+    """DuckDB over the lake's Parquet; memory is capped and spills to disk beyond the cap."""
+
+    memory_limit: str = "4GB"
+    threads: int | None = None
+    temp_directory: str | None = None
+
+    def engine(self, lake: Lake) -> SqlEngine:
+        settings = DuckDBSettings(self.memory_limit, self.threads, self.temp_directory)
+        return SqlEngine(lake, SQL_ROOT, settings)

@@ -1,0 +1,37 @@
+"""Every partitions definition of flowpipe: 12-hour windows and the dates made of two of them.
+
+A date runs 06:00 -> 06:00 (daily partitions with hour offset 6), so each date is exactly its `day`
+window [06:00, 18:00) and the `night` window [18:00, 06:00) that follows it, in FLOWPIPE_TIMEZONE.
+Dagster needs the timezone when the definitions are built, so it is read here, once, at load.
+"""
+
+import os
+
+import dagster as dg
+
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_START_DATE = "2025-01-01"
+WINDOW_KEY_FORMAT = "%Y-%m-%d-%H:%M"
+WINDOW_CRON = "0 6,18 * * *"
+DAY_STARTS_AT_HOUR = 6
+NIGHT_STARTS_AT_HOUR = 18
+
+
+def configured_timezone() -> str:
+    return os.environ.get("FLOWPIPE_TIMEZONE") or DEFAULT_TIMEZONE
+
+
+def _start_date() -> str:
+    return os.environ.get("FLOWPIPE_START_DATE") or DEFAULT_START_DATE
+
+
+window_partitions = dg.TimeWindowPartitionsDefinition(
+    start=f"{_start_date()}-{DAY_STARTS_AT_HOUR:02d}:00",
+    cron_schedule=WINDOW_CRON,
+    fmt=WINDOW_KEY_FORMAT,
+    timezone=configured_timezone(),
+)
+
+date_partitions = dg.DailyPartitionsDefinition(
+    start_date=_start_date(), hour_offset=DAY_STARTS_AT_HOUR, timezone=configured_timezone()
+)

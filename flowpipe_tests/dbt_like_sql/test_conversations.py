@@ -1,0 +1,156 @@
+"""conversations on literal rows: de-duplication, orientation rules, placement and what is not traffic."""
+
+import pytest
+
+from flowpipe_tests.dbt_like_sql.conftest import endpoint, record
+
+WEB = endpoint("10.0.1.10", "ec2:instance", "web", "i-web", "eni-web", "a")
+APP = endpoint("10.0.1.20", "ec2:instance", "app", "i-app", "eni-app", "a")
+EFS = endpoint("10.0.2.4", "efs:mount-target", "shared-fs", "fs-1", "eni-efs", "b")
+RDS = endpoint("10.0.2.9", "rds:db", "orders-db", "orders-db", "eni-rds", "b")
+NAT = endpoint("10.0.0.99", "nat-gateway", "nat-a", "nat-1", "eni-nat", "a")
+PROBER = endpoint("198.51.100.7", "internet", "198.51.100.7")
+HOST = endpoint("203.0.113.5", "internet", "203.0.113.5")
+
+
+def _row(frame, **keys):
+    selected = frame
+    for column, value in keys.items():
+        selected = selected[selected[column] == value]
+    assert len(selected) == 1, f"expected one row for {keys}, got {len(selected)}"
+    return selected.iloc[0]
+
+
+def test_a_flow_logged_at_both_enis_is_counted_once(build_model):
+    records = [
+        record("eni-web", "10.0.1.10", "10.0.2.4", 40000, 2049, 1_000, packets=10),
+        record("eni-efs", "10.0.1.10", "10.0.2.4", 40000, 2049, 1_000, packets=10),
+        record("eni-web", "10.0.2.4", "10.0.1.10", 2049, 40000, 50_000, packets=40),
+        record("eni-efs", "10.0.2.4", "10.0.1.10", 2049, 40000, 50_000, packets=40),
+    ]
+    rows = build_model("conversations", records, [WEB, EFS])
+    row = _row(rows, client_name="web", server_name="shared-fs")
+    assert (row.bytes_up, row.bytes_down, row.bytes, row.packets) == (1_000, 50_000, 51_000, 50)
+    assert (row.bytes_logged, row.packets_logged, row.interfaces_logged) == (102_000, 100, 2)
+    assert row.cross_az and row.traffic_class == "cross-az"
+    assert (row.client_az, row.server_az) == ("us-east-1a", "us-east-1b")
+
+
+def test_a_flow_logged_at_one_eni_only_is_counted_from_that_side(build_model):
+    records = [
+        record("eni-web", "10.0.1.10", "10.0.2.4", 40000, 2049, 1_000),
+        record("eni-web", "10.0.2.4", "10.0.1.10", 2049, 40000, 7_000),
+    ]
+    row = _row(build_model("conversations", records, [WEB, EFS]), client_name="web")
+    assert (row.bytes_up, row.bytes_down, row.interfaces_logged) == (1_000, 7_000, 1)
+
+
+@pytest.mark.parametrize(
+    ("records", "client", "server_port", "basis"),
+    [
+        # SYN from 10.0.1.20 (port 8080 is also a service port: the flags decide first)
+        (
+            [
+                record("eni-app", "10.0.1.20", "10.0.1.10", 8080, 3000, 100, tcp_flags=2),
+                record("eni-app", "10.0.1.10", "10.0.1.20", 3000, 8080, 900, tcp_flags=18),
+            ],
+            "app",
+            3000,
+            "tcp-flags",
+        ),
+        # RDS only serves: the RDS end is the server although its port is the higher one here
+        (
+            [
+                record("eni-app", "10.0.1.20", "10.0.2.9", 1030, 40001, 100),
+                record("eni-app", "10.0.2.9", "10.0.1.20", 40001, 1030, 900),
+            ],
+            "app",
+            40001,
+            "address-book",
+        ),
+        # a load balancer's source port can be a service port (1521, oracle): app:8080 serves two
+        # peers in the window, the balancer's port one, so app:8080 is the server
+        (
+            [
+                record("eni-app", "10.0.1.10", "10.0.1.20", 1521, 8080, 100),
+                record("eni-app", "10.0.1.20", "10.0.1.10", 8080, 1521, 900),
+                record("eni-app", "10.0.2.9", "10.0.1.20", 40000, 8080, 100),
+                record("eni-app", "10.0.1.20", "10.0.2.9", 8080, 40000, 900),
+            ],
+            "web",
+            8080,
+            "peer-count",
+        ),
+        # a service port (8080) against an ephemeral one
+        (
+            [
+                record("eni-app", "10.0.1.10", "10.0.1.20", 45000, 8080, 100),
+                record("eni-app", "10.0.1.20", "10.0.1.10", 8080, 45000, 900),
+            ],
+            "web",
+            8080,
+            "service-port",
+        ),
+        # neither port is a known service: the lower port serves
+        (
+            [
+                record("eni-app", "10.0.1.10", "10.0.1.20", 45000, 7777, 100),
+                record("eni-app", "10.0.1.20", "10.0.1.10", 7777, 45000, 900),
+            ],
+            "web",
+            7777,
+            "lower-port",
+        ),
+        # ICMP has no ports: the direction seen first is the client's
+        (
+            [
+                record("eni-app", "10.0.1.10", "10.0.1.20", 0, 0, 84, proto=1),
+                record("eni-app", "10.0.1.20", "10.0.1.10", 0, 0, 84, proto=1, start=1773482410),
+            ],
+            "web",
+            0,
+            "first-seen",
+        ),
+    ],
+    ids=["tcp-flags", "address-book", "peer-count", "service-port", "lower-port", "first-seen"],
+)
+def test_each_orientation_rule_decides_client_and_server(build_model, records, client, server_port, basis):
+    rows = build_model("conversations", records, [WEB, APP, RDS])
+    row = _row(rows, server_port=server_port, client_name=client)
+    assert (row.client_name, row.direction_basis) == (client, basis)
+    assert (row.bytes_up, row.bytes_down) == ((100, 900) if basis != "first-seen" else (84, 84))
+
+
+def test_nodata_and_skipdata_records_are_not_traffic(build_model):
+    records = [
+        record("eni-web", "10.0.1.10", "10.0.2.4", 40000, 2049, 500),
+        record("eni-web", None, None, None, None, None, packets=None, action=None, status="NODATA"),
+        record("eni-web", None, None, None, None, None, packets=None, action=None, status="SKIPDATA"),
+    ]
+    rows = build_model("conversations", records, [WEB, EFS])
+    assert len(rows) == 1 and rows.bytes.sum() == 500
+
+
+def test_rejected_probe_is_a_reject_conversation_towards_the_probed_port(build_model):
+    records = [record("eni-web", "198.51.100.7", "10.0.1.10", 51515, 22, 60, action="REJECT")]
+    row = _row(build_model("conversations", records, [WEB, PROBER]), action="REJECT")
+    assert (row.client_name, row.server_name, row.server_port, row.service) == (
+        "198.51.100.7",
+        "web",
+        22,
+        "ssh",
+    )
+    assert row.traffic_class == "internet"
+
+
+def test_records_captured_at_a_nat_gateway_are_marked_as_transit(build_model):
+    records = [
+        record("eni-web", "10.0.1.10", "203.0.113.5", 41000, 443, 300),
+        record("eni-nat", "10.0.1.10", "10.0.0.99", 41000, 443, 300),
+        record("eni-nat", "10.0.0.99", "203.0.113.5", 61000, 443, 300),
+    ]
+    rows = build_model("conversations", records, [WEB, NAT, HOST])
+    direct = _row(rows, client_name="web", server_name="203.0.113.5")
+    assert direct.traffic_class == "internet"
+    assert set(rows[rows.server_port == 443].traffic_class) == {"internet", "nat-gateway-transit"}
+    assert (rows.traffic_class == "nat-gateway-transit").sum() == 2

@@ -1,0 +1,89 @@
+import json
+
+from flowpipe.lib.inventory_rows import TABLE_COLUMNS, TABLE_SOURCES, network_interface_rows
+
+
+def test_every_private_address_of_an_eni_is_a_row_with_its_own_public_ip() -> None:
+    eni = {
+        "NetworkInterfaceId": "eni-0a1",
+        "Description": "Primary network interface",
+        "InterfaceType": "interface",
+        "RequesterManaged": False,
+        "Attachment": {"InstanceId": "i-0a1", "DeviceIndex": 0},
+        "Groups": [{"GroupId": "sg-2"}, {"GroupId": "sg-1"}],
+        "PrivateIpAddress": "10.0.1.10",
+        "PrivateIpAddresses": [
+            {"Primary": True, "PrivateIpAddress": "10.0.1.10", "Association": {"PublicIp": "54.1.2.3"}},
+            {"Primary": False, "PrivateIpAddress": "10.0.1.11"},
+        ],
+        "Ipv6Addresses": [{"Ipv6Address": "2600:1f18::10"}],
+        "TagSet": [{"Key": "team", "Value": "web"}, {"Key": "Name", "Value": "web-eni"}],
+    }
+    rows = network_interface_rows(eni)
+    assert [(row["private_ip_address"], row["is_primary"], row["public_ip"]) for row in rows] == [
+        ("10.0.1.10", True, "54.1.2.3"),
+        ("10.0.1.11", False, None),
+    ]
+    assert rows[0]["security_group_ids"] == "sg-1,sg-2"
+    assert rows[0]["attachment_instance_id"] == "i-0a1"
+    assert rows[0]["ipv6_addresses"] == "2600:1f18::10"
+    assert rows[0]["name"] == "web-eni"
+    assert rows[0]["tags"] == json.dumps({"Name": "web-eni", "team": "web"})
+
+
+def test_nat_gateway_has_one_row_per_address() -> None:
+    flatten = TABLE_SOURCES["inventory_nat_gateways"][3]
+    nat = {
+        "NatGatewayId": "nat-0a1",
+        "NatGatewayAddresses": [
+            {
+                "NetworkInterfaceId": "eni-1",
+                "PrivateIp": "10.0.0.5",
+                "PublicIp": "3.3.3.3",
+                "IsPrimary": True,
+            },
+            {"NetworkInterfaceId": "eni-1", "PrivateIp": "10.0.0.6", "IsPrimary": False},
+        ],
+        "Tags": [{"Key": "Name", "Value": "egress"}],
+    }
+    assert [(row["private_ip"], row["public_ip"], row["name"]) for row in flatten(nat)] == [
+        ("10.0.0.5", "3.3.3.3", "egress"),
+        ("10.0.0.6", None, "egress"),
+    ]
+
+
+def test_vpc_keeps_every_associated_cidr_and_drops_disassociated_ones() -> None:
+    flatten = TABLE_SOURCES["inventory_vpcs"][3]
+    vpc = {
+        "VpcId": "vpc-1",
+        "CidrBlock": "10.0.0.0/16",
+        "CidrBlockAssociationSet": [
+            {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
+            {"CidrBlock": "10.1.0.0/16", "CidrBlockState": {"State": "associated"}},
+            {"CidrBlock": "10.9.0.0/16", "CidrBlockState": {"State": "disassociated"}},
+        ],
+        "Ipv6CidrBlockAssociationSet": [
+            {"Ipv6CidrBlock": "2600:1f18:1:100::/56", "Ipv6CidrBlockState": {"State": "associated"}}
+        ],
+    }
+    [row] = flatten(vpc)
+    assert row["cidr_blocks"] == "10.0.0.0/16,10.1.0.0/16"
+    assert row["ipv6_cidr_blocks"] == "2600:1f18:1:100::/56"
+
+
+def test_every_source_produces_exactly_its_table_columns_from_a_minimal_item() -> None:
+    minimal = {
+        "inventory_network_interfaces": {"NetworkInterfaceId": "eni-1"},
+        "inventory_instances": {"Instances": [{"InstanceId": "i-1"}]},
+        "inventory_subnets": {"SubnetId": "subnet-1"},
+        "inventory_vpcs": {"VpcId": "vpc-1"},
+        "inventory_nat_gateways": {"NatGatewayId": "nat-1", "NatGatewayAddresses": [{}]},
+        "inventory_vpc_endpoints": {"VpcEndpointId": "vpce-1"},
+        "inventory_efs_file_systems": {"FileSystemId": "fs-1"},
+        "inventory_load_balancers": {"LoadBalancerArn": "arn:lb"},
+        "inventory_rds_instances": {"DBInstanceIdentifier": "db"},
+        "inventory_lambda_functions": {"FunctionName": "fn"},
+    }
+    for table, (_, _, _, flatten) in TABLE_SOURCES.items():
+        [row] = flatten(minimal[table])
+        assert set(row) == {name for name, _ in TABLE_COLUMNS[table]}, table
