@@ -26,6 +26,7 @@ lint: install
 	$(BIN)/ruff check flowpipe flowpipe_tests benchmarks
 	$(BIN)/sqlfluff lint dbt_like_sql
 	$(BIN)/dagster definitions validate -w workspace.yaml
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/dg check defs
 
 test: lint
 	$(BIN)/pytest -q flowpipe_tests

@@ -21,6 +21,8 @@ DEMO_DATE = "2026-03-14"
 DEMO_BUCKET = "flowpipe-demo-flow-logs"
 DEFAULT_DAGSTER_HOME = ".dagster"
 DEFAULT_UI_PORT = 3000
+# Progress and warnings in the terminal; Dagster's per-step DEBUG events stay in the run's event log.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 # The simulated account's small copy of AWS's ip-ranges.json (the real one needs the internet).
 SIMULATED_IP_RANGES = Path(__file__).parent / "lib" / "simulated" / "ip_ranges.json"
 
@@ -38,8 +40,15 @@ def _dagster_home() -> Path:
     return home
 
 
+def _date(text: str) -> str:
+    """argparse type: a YYYY-MM-DD date, refused with a usage error otherwise."""
+    try:
+        return Date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def window_keys(date: str, window: str | None) -> list[str]:
-    Date.fromisoformat(date)  # a clear error for a malformed date
     windows = [window] if window else [DAY, NIGHT]
     return [f"{date}-{WINDOW_START_HOURS[name]}" for name in windows]
 
@@ -55,12 +64,12 @@ def run_date(date: str, window: str | None = None) -> bool:
     for key in window_keys(date, window):
         logger.info("materializing window %s", key)
         result = definitions.resolve_job_def("window_job").execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False
+            partition_key=key, instance=instance, raise_on_error=False, run_config=RUN_CONFIG
         )
         succeeded = succeeded and result.success
     if window is None and succeeded:
         result = definitions.resolve_job_def("date_job").execute_in_process(
-            partition_key=date, instance=instance, raise_on_error=False
+            partition_key=date, instance=instance, raise_on_error=False, run_config=RUN_CONFIG
         )
         succeeded = result.success
     return succeeded
@@ -132,24 +141,27 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowpipe", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="materialize every asset for a date's windows")
-    run.add_argument("--date", required=True, help="YYYY-MM-DD")
+    run.add_argument("--date", required=True, type=_date, help="YYYY-MM-DD")
     run.add_argument(
         "--window", choices=[DAY, NIGHT], help="only this window (default: both, then the report)"
     )
     dev_parser = commands.add_parser("dev", help="open the Dagster UI")
     dev_parser.add_argument("--port", type=int, default=DEFAULT_UI_PORT)
     dev_parser.add_argument("--simulated", action="store_true", help="on the simulated AWS account")
-    dev_parser.add_argument("--date", default=DEMO_DATE, help="the simulated account's date of traffic")
+    dev_parser.add_argument(
+        "--date", type=_date, default=DEMO_DATE, help="the simulated account's date of traffic"
+    )
     demo_parser = commands.add_parser(
         "demo", help="run a date on the simulated AWS account and print the answer"
     )
-    demo_parser.add_argument("--date", default=DEMO_DATE)
+    demo_parser.add_argument("--date", type=_date, default=DEMO_DATE)
     demo_parser.add_argument("--ui", action="store_true", help="then open the Dagster UI on it")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("flowpipe").setLevel(logging.INFO)
     args = _parser().parse_args(argv)
     if args.command == "run":
         return 0 if run_date(args.date, args.window) else 1

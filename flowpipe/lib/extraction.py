@@ -16,8 +16,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ObjectFailure, parse_files
+from flowpipe.lib.cloudwatch_source import DEFAULT_BATCH_EVENTS, CloudWatchFlowLogSource
+from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ObjectFailure, ParseResult, parse_files
 from flowpipe.lib.flow_sources import FlowLogObject, FlowLogSource
+from flowpipe.lib.parquet_delivery import parse_parquet_files
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class ExtractionStats:
     records_in_window: int = 0
     rejects: int = 0
     compressed_bytes_read: int = 0
+    events_read: int = 0  # CloudWatch Logs events; a CloudWatch source lists no objects
+    streams_seen: int = 0
     seconds: float = 0.0
 
     reject_reasons: Counter[str] = field(default_factory=Counter)
@@ -85,6 +89,8 @@ class ExtractionStats:
             "records_in_window": self.records_in_window,
             "rejects": self.rejects,
             "compressed_bytes_read": self.compressed_bytes_read,
+            "events_read": self.events_read,
+            "streams_seen": self.streams_seen,
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.records_per_second),
         }
@@ -105,20 +111,26 @@ class WindowExtraction:
 
 
 def extract_window(
-    source: FlowLogSource,
+    source: FlowLogSource | CloudWatchFlowLogSource,
     start: datetime,
     end: datetime,
     *,
     batch_objects: int = DEFAULT_BATCH_OBJECTS,
+    batch_events: int = DEFAULT_BATCH_EVENTS,
     sample_minutes: int | None = None,
     sample_offset_minutes: int = 0,
     log: Callable[[str], None] | None = None,
 ) -> WindowExtraction:
-    """Records whose start is in [start, end) (or in the sample slice of it), with NODATA/SKIPDATA."""
-    if batch_objects < 1:
-        raise ValueError("batch_objects must be at least 1")
+    """Records whose start is in [start, end) (or in the sample slice of it), with NODATA/SKIPDATA.
+
+    A CloudWatch Logs source is read `batch_events` events per batch, any other `batch_objects` objects.
+    """
+    if batch_objects < 1 or batch_events < 1:
+        raise ValueError("batch_objects and batch_events must be at least 1")
     read_start, read_end = _read_range(start, end, sample_minutes, sample_offset_minutes)
     stats = ExtractionStats(start, end, read_start, read_end, sample_minutes, sample_offset_minutes)
+    if isinstance(source, CloudWatchFlowLogSource):
+        return WindowExtraction(_event_batches(source, stats, batch_events, log or logger.info), stats)
     return WindowExtraction(_batches(source, stats, batch_objects, log or logger.info), stats)
 
 
@@ -145,12 +157,7 @@ def _batches(
     began = time.perf_counter()
     listed = source.list_objects(stats.read_start, stats.read_end)
     stats.objects_listed = len(listed)
-    readable = []
-    for obj in listed:
-        if obj.is_parquet:
-            stats.objects_skipped.append(ObjectFailure(obj.uri, "parquet deliveries are not read yet"))
-        else:
-            readable.append(obj)
+    readable = listed
     log(f"{len(listed)} objects can hold {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}")
     with tempfile.TemporaryDirectory(prefix="flowpipe-extract-") as scratch:
         for first in range(0, len(readable), batch_objects):
@@ -172,12 +179,12 @@ def _extract_batch(
     downloads: list[Path] = []
     try:
         for index, obj in enumerate(batch):
-            target = scratch / f"{index}.log.gz"
+            target = scratch / (f"{index}.parquet" if obj.is_parquet else f"{index}.log.gz")
             local = source.fetch(obj, str(target))
             if Path(local) == target:
                 downloads.append(target)
             sources[local] = obj.uri
-        parsed = parse_files(sources)
+        parsed = _parse(sources)
     finally:
         for path in downloads:
             path.unlink(missing_ok=True)
@@ -192,6 +199,45 @@ def _extract_batch(
     stats.rejects += rejects.num_rows
     stats.reject_reasons.update(rejects["reason"].to_pylist())
     return ExtractedBatch(records, rejects)
+
+
+def _parse(sources: dict[str, str]) -> ParseResult:
+    """Text deliveries through the text parser, Parquet deliveries read as the typed files they are."""
+    parquet = {path: uri for path, uri in sources.items() if uri.endswith(".parquet")}
+    text = parse_files({path: uri for path, uri in sources.items() if path not in parquet})
+    if not parquet:
+        return text
+    typed = parse_parquet_files(parquet)
+    return ParseResult(
+        pa.concat_tables([text.records, typed.records]),
+        pa.concat_tables([text.rejects, typed.rejects]),
+        text.failures + typed.failures,
+    )
+
+
+def _event_batches(
+    source: CloudWatchFlowLogSource, stats: ExtractionStats, batch_events: int, log: Callable[[str], None]
+) -> Iterator[ExtractedBatch]:
+    began = time.perf_counter()
+    log(f"reading {source.uri} for {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}")
+    streams: set[str] = set()
+    for batch in source.read(stats.read_start, stats.read_end, batch_events):
+        streams.update(batch.streams)
+        stats.events_read += batch.events
+        stats.streams_seen = len(streams)
+        stats.records_parsed += batch.parsed.records.num_rows
+        records = _in_range(batch.parsed.records, stats.read_start, stats.read_end)
+        rejects = batch.parsed.rejects  # the source keeps only those of events timestamped in range
+        stats.records_in_window += records.num_rows
+        stats.rejects += rejects.num_rows
+        stats.reject_reasons.update(rejects["reason"].to_pylist())
+        yield ExtractedBatch(records, rejects)
+        stats.seconds = time.perf_counter() - began
+        log(
+            f"events {stats.events_read:,} from {stats.streams_seen} streams, records "
+            f"{stats.records_in_window:,} in range, {stats.rejects:,} rejects"
+        )
+    stats.seconds = time.perf_counter() - began
 
 
 def _in_range(records: pa.Table, start: datetime, end: datetime) -> pa.Table:

@@ -2,7 +2,8 @@
 
 Column names are AWS's field names in snake_case; types follow AWS's Athena DDL (protocol is bigint
 there although the Parquet delivery uses INT_32). A field AWS adds later and this table does not know
-is kept as a string column rather than failing the parse.
+is kept, by its name, in the `extra_fields` map of the record rather than failing the parse; the
+schema of the lake table stays the same whatever formats a window mixes.
 """
 
 from dataclasses import dataclass
@@ -80,6 +81,8 @@ DEFAULT_FORMAT: tuple[str, ...] = (
 
 # Lineage column added to every raw record: the object or log stream it was read from.
 SOURCE_URI_COLUMN = "source_uri"
+# Header fields this table does not know yet: {column name: value as written}, null when none.
+EXTRA_FIELDS_COLUMN = "extra_fields"
 
 
 def column_name(field_name: str) -> str:
@@ -95,11 +98,20 @@ def parse_log_format(log_format: str) -> tuple[str, ...]:
     return names
 
 
-def raw_schema(extra_columns: tuple[str, ...] = ()) -> pa.Schema:
-    """The raw_flow_logs schema: every known field, then unknown header fields as strings, then lineage."""
+def raw_schema() -> pa.Schema:
+    """The raw_flow_logs schema: every known field, the unknown ones as a map, then lineage."""
     known = [pa.field(field.column, field.arrow_type) for field in FIELDS]
-    extra = [pa.field(name, pa.string()) for name in extra_columns if column_name(name) not in _KNOWN]
-    return pa.schema([*known, *extra, pa.field(SOURCE_URI_COLUMN, pa.string())])
+    return pa.schema(
+        [
+            *known,
+            pa.field(EXTRA_FIELDS_COLUMN, pa.map_(pa.string(), pa.string())),
+            pa.field(SOURCE_URI_COLUMN, pa.string()),
+        ]
+    )
+
+
+def is_known_column(column: str) -> bool:
+    return column in _KNOWN
 
 
 _KNOWN = frozenset(field.column for field in FIELDS)

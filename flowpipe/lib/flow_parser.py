@@ -7,7 +7,6 @@ shares the cast and reject rules, so every non-empty line ends as a record or a 
 Empty lines carry nothing and are skipped, as DuckDB's reader skips them.
 """
 
-import functools
 import gzip
 import logging
 import re
@@ -21,7 +20,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flowpipe.lib.flow_fields import FIELDS_BY_NAME, SOURCE_URI_COLUMN, column_name, raw_schema
+from flowpipe.lib.flow_fields import (
+    EXTRA_FIELDS_COLUMN,
+    FIELDS,
+    SOURCE_URI_COLUMN,
+    column_name,
+    is_known_column,
+    raw_schema,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +40,9 @@ REJECTS_SCHEMA = pa.schema(
     ]
 )
 
-_SQL_INTEGER_TYPES = {pa.int32(): "INTEGER", pa.int64(): "BIGINT"}
+_SQL_TYPES = {pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.string(): "VARCHAR"}
+_SQL_TYPE_BY_COLUMN = {field.column: _SQL_TYPES[field.arrow_type] for field in FIELDS}
+_RAW_SCHEMA = raw_schema()
 _LINE_ERRORS = frozenset({"TOO MANY COLUMNS", "MISSING COLUMNS", "CAST"})
 _HEADER_FIELD = re.compile(r"[a-z][a-z0-9_]*")
 _BLANKS = r"[ \t]+"
@@ -57,7 +65,7 @@ class ObjectFailure:
 
 @dataclass
 class ParseResult:
-    records: pa.Table  # raw_schema(extra_columns)
+    records: pa.Table  # raw_schema()
     rejects: pa.Table  # REJECTS_SCHEMA
     failures: list[ObjectFailure] = field(default_factory=list)
 
@@ -82,8 +90,7 @@ def parse_lines(lines: Sequence[str], field_names: tuple[str, ...], source_uri: 
     """Parse headerless records (CloudWatch Logs messages) in `field_names` order; lines count from 1."""
     _check_field_names(field_names)
     numbers = np.arange(1, len(lines) + 1, dtype=np.int64)
-    records, rejects = _parse_split(field_names, pa.array(lines, pa.string()), numbers, source_uri)
-    return _combine([(field_names, records, rejects)], [])
+    return _combine([_parse_split(field_names, pa.array(lines, pa.string()), numbers, source_uri)], [])
 
 
 def _read_header(path: str) -> tuple[str, ...] | None:
@@ -110,7 +117,7 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-_Part = tuple[tuple[str, ...], pa.Table, pa.Table]  # field names, typed records (+source_uri), rejects
+_Part = tuple[pa.Table, pa.Table]  # records in raw_schema(), rejects
 
 
 def _parse_group(
@@ -118,8 +125,7 @@ def _parse_group(
 ) -> _Part:
     """One DuckDB scan for all files of one format; if it fails, retry file by file."""
     try:
-        records, rejects = _fast_path(names, paths, sources)
-        return names, records, rejects
+        return _fast_path(names, paths, sources)
     except duckdb.Error as error:
         logger.info("batch of %d files failed (%s); retrying file by file", len(paths), error)
     record_parts, reject_parts = [], []
@@ -134,40 +140,38 @@ def _parse_group(
                 continue
         record_parts.append(records)
         reject_parts.append(rejects)
-    return names, _concat(record_parts), _concat(reject_parts, REJECTS_SCHEMA)
+    return _concat(record_parts, _RAW_SCHEMA), _concat(reject_parts, REJECTS_SCHEMA)
 
 
-def _fast_path(
-    names: tuple[str, ...], paths: list[str], sources: Mapping[str, str]
-) -> tuple[pa.Table, pa.Table]:
-    """DuckDB reads, splits and casts (its own CSV cast, the fastest); refused lines are re-split alone."""
+def _fast_path(names: tuple[str, ...], paths: list[str], sources: Mapping[str, str]) -> _Part:
+    """DuckDB reads, splits, casts and shapes the records (no Python per row); refused lines are re-split."""
     types = [_sql_type(name) for name in names]
     columns = "{" + ", ".join(f"'c{index}': '{sql_type}'" for index, sql_type in enumerate(types)) + "}"
-    selected = ", ".join(f'c{index} AS "{column_name(name)}"' for index, name in enumerate(names))
-    source = f"read_csv($files, columns={columns}, {_READ_CSV_OPTIONS})"
-    query = f"SELECT file_index AS _file, {selected} FROM {source}"
+    # An empty text field is a doubled blank that happened to give the right field count (an empty number
+    # is a CAST refusal already): its file goes to the slow path, which splits on runs of blanks.
+    texts = [f"c{index} = ''" for index, sql_type in enumerate(types) if sql_type == "VARCHAR"]
+    suspect = " OR ".join(texts) if texts else "false"
+    uri_of_file = f"$uris[file_index::BIGINT + 1] AS {SOURCE_URI_COLUMN}"
+    query = (
+        f"SELECT {_raw_columns(names, typed=True, source_uri=uri_of_file)}, "
+        f"file_index AS _file, coalesce({suspect}, false) AS _suspect "
+        f"FROM read_csv($files, columns={columns}, {_READ_CSV_OPTIONS})"
+    )
+    uris = [sources[path] for path in paths]
     with _connect() as con:
-        table = con.sql(query, params={"files": paths}).to_arrow_table()
+        table = con.sql(query, params={"files": paths, "uris": uris}).to_arrow_table()
         errors = con.sql(
             "SELECT file_id, line, list(DISTINCT error_type), any_value(csv_line) "
             "FROM reject_errors GROUP BY ALL ORDER BY file_id, line"
         ).fetchall()
-    # A line refused for its field count or a cast is re-split alone. Any other refusal (encoding,
-    # line size) or an empty text field (a doubled blank that happened to give the right field count;
-    # an empty number is a CAST refusal already) sends the whole file to the slow path, which numbers
-    # every line itself.
-    texts = [column_name(name) for name, sql_type in zip(names, types, strict=True) if sql_type == "VARCHAR"]
-    empty = [pc.fill_null(pc.equal(table[column], ""), False) for column in texts]
-    suspect = functools.reduce(pc.or_, empty) if empty else pa.chunked_array([], pa.bool_())
-    slow = set(pc.unique(table["_file"].filter(suspect)).to_pylist()) if empty else set()
-    slow.update(index for index, _, error_types, _ in errors if not _LINE_ERRORS.issuperset(error_types))
+    # A line refused for its field count or a cast is re-split alone; any other refusal (encoding, line
+    # size) sends the whole file to the slow path, which numbers every line itself.
+    slow = {index for index, _, error_types, _ in errors if not _LINE_ERRORS.issuperset(error_types)}
+    if pc.any(table["_suspect"]).as_py():
+        slow.update(pc.unique(table["_file"].filter(table["_suspect"])).to_pylist())
     if slow:
         table = table.filter(pc.invert(pc.is_in(table["_file"], pa.array(sorted(slow), pa.uint64()))))
-    uris = [sources[path] for path in paths]
-    records = table.drop_columns(["_file"]).append_column(
-        SOURCE_URI_COLUMN, pc.take(pa.array(uris, pa.string()), table["_file"])
-    )
-    parts = [(records, REJECTS_SCHEMA.empty_table())]
+    parts = [(table.drop_columns(["_file", "_suspect"]), REJECTS_SCHEMA.empty_table())]
     parts += [_slow_file(names, paths[file_index], uris[file_index]) for file_index in sorted(slow)]
     resplit: dict[int, list[tuple[int, str]]] = {}
     for file_index, line_number, _, line in errors:
@@ -178,12 +182,38 @@ def _fast_path(
         numbers = np.array([number for number, _ in rows], dtype=np.int64)
         lines = pa.array([line for _, line in rows], pa.string())
         parts.append(_parse_split(names, lines, numbers, uris[file_index]))
-    return _concat([records for records, _ in parts]), _concat(
-        [rejects for _, rejects in parts], REJECTS_SCHEMA
-    )
+    return _combine_parts(parts)
 
 
-def _slow_file(names: tuple[str, ...], path: str, uri: str) -> tuple[pa.Table, pa.Table]:
+def _raw_columns(names: tuple[str, ...], *, typed: bool, source_uri: str) -> str:
+    """SQL select list of exactly raw_schema() from c0..cN, the fields of one format in header order.
+
+    Known fields take their column (cast with try_cast when the input is still text), fields the format
+    lacks are typed nulls, and fields flowpipe does not know go into the extra_fields map (a "-" there
+    is kept as a null value: the format has the field, this record has no value for it).
+    """
+    positions = {column_name(name): index for index, name in enumerate(names)}
+    selected = []
+    for column, sql_type in _SQL_TYPE_BY_COLUMN.items():
+        index = positions.get(column)
+        if index is None:
+            selected.append(f'NULL::{sql_type} AS "{column}"')
+        elif typed or sql_type == "VARCHAR":
+            selected.append(f'c{index} AS "{column}"')
+        else:
+            selected.append(f'try_cast(c{index} AS {sql_type}) AS "{column}"')
+    extras = [(column, index) for column, index in positions.items() if not is_known_column(column)]
+    if extras:
+        keys = ", ".join(f"'{column}'" for column, _ in extras)
+        values = ", ".join(f"c{index}" for _, index in extras)
+        selected.append(f"MAP([{keys}], [{values}]) AS {EXTRA_FIELDS_COLUMN}")
+    else:
+        selected.append(f"NULL::MAP(VARCHAR, VARCHAR) AS {EXTRA_FIELDS_COLUMN}")
+    selected.append(source_uri)
+    return ", ".join(selected)
+
+
+def _slow_file(names: tuple[str, ...], path: str, uri: str) -> _Part:
     """Read one whole file in Python (gzip) and parse it through the split path, with exact line numbers."""
     with gzip.open(path, "rb") as stream:
         data = stream.read()
@@ -213,9 +243,7 @@ def _decode_lines(raw_lines: list[bytes], uri: str) -> tuple[list[str], list[dic
     return lines, invalid
 
 
-def _parse_split(
-    names: tuple[str, ...], lines: pa.Array, numbers: np.ndarray, uri: str
-) -> tuple[pa.Table, pa.Table]:
+def _parse_split(names: tuple[str, ...], lines: pa.Array, numbers: np.ndarray, uri: str) -> _Part:
     """Columnar split on runs of blanks: the right field count goes on to the cast, else a reject."""
     keep = pc.not_equal(pc.utf8_length(lines), 0)
     lines, numbers = lines.filter(keep), numbers[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
@@ -244,35 +272,32 @@ def _parse_split(
     return records, _concat([count_rejects, cast_rejects], REJECTS_SCHEMA)
 
 
-def _cast_table(names: tuple[str, ...], raw: pa.Table, uri: str) -> tuple[pa.Table, pa.Table]:
+def _cast_table(names: tuple[str, ...], raw: pa.Table, uri: str) -> _Part:
     """DuckDB's cast of split text (the same cast its CSV reader applies): a value that fails is a reject."""
-    casts, reasons = [], []
+    reasons = []
     for index, name in enumerate(names):
         sql_type, column = _sql_type(name), column_name(name)
-        if sql_type == "VARCHAR":
-            casts.append(f'c{index} AS "{column}"')
-            continue
-        casts.append(f'try_cast(c{index} AS {sql_type}) AS "{column}"')
-        failed = f"c{index} IS NOT NULL AND try_cast(c{index} AS {sql_type}) IS NULL"
-        reasons.append(f"CASE WHEN {failed} THEN '{column}: not a {sql_type.lower()}: ' || c{index} END")
+        if sql_type != "VARCHAR":
+            failed = f"c{index} IS NOT NULL AND try_cast(c{index} AS {sql_type}) IS NULL"
+            reasons.append(f"CASE WHEN {failed} THEN '{column}: not a {sql_type.lower()}: ' || c{index} END")
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL::VARCHAR"
-    query = f"SELECT _line_number, _line, {', '.join(casts)}, {reason} AS _reason FROM raw"
+    selected = _raw_columns(names, typed=False, source_uri=f"$uri::VARCHAR AS {SOURCE_URI_COLUMN}")
+    query = f"SELECT {selected}, _line_number, _line, {reason} AS _reason FROM raw"
     with _connect() as con:
         con.register("raw", raw)
-        table = con.sql(query).to_arrow_table()
+        table = con.sql(query, params={"uri": uri}).to_arrow_table()
     bad = pc.is_valid(table["_reason"])
     rejected = table.filter(bad)
     rejects = pa.table(
         {
-            SOURCE_URI_COLUMN: pa.array([uri] * rejected.num_rows, pa.string()),
+            SOURCE_URI_COLUMN: rejected[SOURCE_URI_COLUMN],
             "line_number": rejected["_line_number"],
             "reason": rejected["_reason"],
             "line": rejected["_line"],
         },
         schema=REJECTS_SCHEMA,
     )
-    good = table.filter(pc.invert(bad)).drop_columns(["_line_number", "_line", "_reason"])
-    return good.append_column(SOURCE_URI_COLUMN, pa.array([uri] * good.num_rows, pa.string())), rejects
+    return table.filter(pc.invert(bad)).drop_columns(["_line_number", "_line", "_reason"]), rejects
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -284,39 +309,26 @@ def _connect() -> duckdb.DuckDBPyConnection:
 
 def _sql_type(name: str) -> str:
     """DuckDB type of a header field: the known field's integer type, else text (unknown fields too)."""
-    known = FIELDS_BY_NAME.get(name) or FIELDS_BY_NAME.get(column_name(name).replace("_", "-"))
-    return _SQL_INTEGER_TYPES.get(known.arrow_type, "VARCHAR") if known else "VARCHAR"
+    return _SQL_TYPE_BY_COLUMN.get(column_name(name), "VARCHAR")
 
 
 def _reject_row(uri: str, line_number: int, reason: str, line: str) -> dict:
     return {SOURCE_URI_COLUMN: uri, "line_number": line_number, "reason": reason, "line": line}
 
 
-def _concat(tables: list[pa.Table], schema: pa.Schema | None = None) -> pa.Table:
-    tables = [table for table in tables if table is not None]
+def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    """One table in `schema`; the cast also gives DuckDB's Arrow types the schema's exact field names."""
     if not tables:
-        return schema.empty_table() if schema is not None else pa.table({})
-    if schema is not None:
-        return pa.concat_tables([table.cast(schema) for table in tables])
-    return pa.concat_tables(tables, promote_options="default")
+        return schema.empty_table()
+    return pa.concat_tables([table.cast(schema) for table in tables])
+
+
+def _combine_parts(parts: list[_Part]) -> _Part:
+    return _concat([records for records, _ in parts], _RAW_SCHEMA), _concat(
+        [rejects for _, rejects in parts], REJECTS_SCHEMA
+    )
 
 
 def _combine(parts: list[_Part], failures: list[ObjectFailure]) -> ParseResult:
-    extras: list[str] = []
-    for names, _, _ in parts:
-        extras += [column_name(name) for name in names if column_name(name) not in extras]
-    schema = raw_schema(tuple(extras))
-    records = [_conform(table, schema) for _, table, _ in parts]
-    rejects = [table for _, _, table in parts]
-    return ParseResult(_concat(records, schema), _concat(rejects, REJECTS_SCHEMA), failures)
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Exactly `schema`'s columns in its order; fields the table's format lacks are all null."""
-    arrays = [
-        table[item.name].cast(item.type)
-        if item.name in table.column_names
-        else pa.nulls(table.num_rows, item.type)
-        for item in schema
-    ]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    records, rejects = _combine_parts(parts)
+    return ParseResult(records, rejects, failures)

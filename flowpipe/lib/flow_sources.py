@@ -17,6 +17,8 @@ from pathlib import Path
 import boto3
 import botocore.config
 
+from flowpipe.lib.cloudwatch_source import LOGS_PREFIX, CloudWatchFlowLogSource, open_cloudwatch_source
+
 logger = logging.getLogger(__name__)
 
 AWS_LOGS = "AWSLogs/"
@@ -128,8 +130,13 @@ class LocalFlowLogSource(FlowLogSource):
         return Path(key).as_uri()
 
 
-def open_flow_log_source(location: str, s3_client=None) -> FlowLogSource:
-    """`s3://bucket/optional/prefix` (the part above AWSLogs/) or a local folder in the same layout."""
+def open_flow_log_source(
+    location: str, s3_client=None, log_format: str | None = None
+) -> FlowLogSource | CloudWatchFlowLogSource:
+    """`s3://bucket/optional/prefix` (the part above AWSLogs/), a local folder in the same layout, or
+    `logs:GROUP` (CloudWatch Logs; `log_format` when no flow log delivering there names its format)."""
+    if location.startswith(LOGS_PREFIX):
+        return open_cloudwatch_source(location, log_format)
     if location.startswith("s3://"):
         bucket, _, prefix = location.removeprefix("s3://").partition("/")
         client = s3_client or boto3.client("s3", config=botocore.config.Config(retries={"mode": "standard"}))

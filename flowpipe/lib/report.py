@@ -22,9 +22,13 @@ def human_bytes(count: float) -> str:
     return f"{int(count):,}".replace(",", " ")
 
 
+# Ends named after a range or an address rather than a resource: a count of addresses means nothing.
+UNCOUNTED_TYPES = frozenset({"aws:service", "internet", "unknown-private", "unknown"})
+
+
 def named(name: str, count: int, kind: str) -> str:
     """`web (3 instances)` when several resources share a name, else the name alone."""
-    if count <= 1:
+    if count <= 1 or kind in UNCOUNTED_TYPES:
         return name
     noun = "instances" if kind == "ec2:instance" else "resources"
     return f"{name} ({count} {noun})"

@@ -23,6 +23,10 @@ class FlowLogSourceResource(dg.ConfigurableResource):
     location: str = Field(description="s3://bucket/prefix (above AWSLogs/) or a local folder")
 
     def open(self) -> FlowLogSource:
+        if not self.location.strip():
+            raise ValueError(
+                "FLOWPIPE_FLOW_LOGS is not set: give s3://bucket/prefix (above AWSLogs/) or a local folder"
+            )
         return open_flow_log_source(self.location)
 
 

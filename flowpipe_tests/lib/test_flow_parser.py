@@ -207,18 +207,42 @@ def test_every_aws_example_line_becomes_a_record_in_the_raw_schema(fixture: str,
     assert result.records.schema == raw_schema()
 
 
-def test_unknown_header_fields_are_kept_as_string_columns(tmp_path: Path) -> None:
-    path = _write_gz(tmp_path / "new.log.gz", "srcaddr resource-id encryption-status\n10.0.0.1 nat-0abc 3\n")
+def test_unknown_header_fields_go_into_the_extra_fields_map(tmp_path: Path) -> None:
+    text = "srcaddr resource-id encryption-status instance-tag\n10.0.0.1 nat-0abc 3 web\n10.0.0.2 - - -\n"
+    path = _write_gz(tmp_path / "new.log.gz", text)
 
     result = parse_files({path: "s3://b/new.log.gz"})
 
-    assert result.records.schema == raw_schema(("resource_id",))
-    record = _rows(result.records)[0]
-    assert (record["srcaddr"], record["resource_id"], record["encryption_status"]) == (
-        "10.0.0.1",
-        "nat-0abc",
-        3,
+    assert result.records.schema == raw_schema()
+    assert result.rejects.num_rows == 0
+    first, second = _rows(result.records)
+    assert (first["srcaddr"], first["encryption_status"]) == ("10.0.0.1", 3)
+    assert dict(first["extra_fields"]) == {"resource_id": "nat-0abc", "instance_tag": "web"}
+    # "-" is no value: the key stays (the format has the field), its value is null.
+    assert (second["encryption_status"], dict(second["extra_fields"])) == (
+        None,
+        {"resource_id": None, "instance_tag": None},
     )
+
+
+def test_extra_fields_is_null_when_the_format_has_no_unknown_field() -> None:
+    result = _parse_fixture("encryption_status.log.gz")
+
+    assert result.records["extra_fields"].null_count == result.records.num_rows == 8
+
+
+def test_unknown_fields_on_the_slow_path_also_go_into_extra_fields(tmp_path: Path) -> None:
+    # A run of blanks sends the file through the split path, which must shape records the same way.
+    text = "srcaddr resource-id bytes\n10.0.0.1  nat-0abc 5\n10.0.0.2 x many\n"
+    path = _write_gz(tmp_path / "gap.log.gz", text)
+
+    result = parse_files({path: "s3://b/gap.log.gz"})
+
+    assert result.records.schema == raw_schema()
+    assert [(row["srcaddr"], row["bytes"], dict(row["extra_fields"])) for row in _rows(result.records)] == [
+        ("10.0.0.1", 5, {"resource_id": "nat-0abc"})
+    ]
+    assert _rows(result.rejects)[0]["reason"] == "bytes: not a bigint: many"
 
 
 def test_malformed_lines_are_rejected_with_reason_and_line_number(tmp_path: Path) -> None:
@@ -302,7 +326,7 @@ def test_mixed_formats_in_one_batch_each_use_their_own_header(tmp_path: Path) ->
 
     result = parse_files(sources)
 
-    assert result.records.schema == raw_schema(("resource_id",))
+    assert result.records.schema == raw_schema()
     by_source = result.records.group_by("source_uri").aggregate([("bytes", "sum")]).to_pylist()
     assert {row["source_uri"]: row["bytes_sum"] for row in by_source} == {
         "v2_default.log.gz": 4249 * 2 + 336 * 2 + 8855,

@@ -1,0 +1,128 @@
+"""The contenders run.py times, one per subprocess: `python -m benchmarks.contenders NAME FOLDER`.
+
+Each reads every file of a dataset written by generate.py, prints one JSON line (records, total bytes,
+seconds of work) and exits, so its peak memory is its own. The total of the bytes field is what makes
+the comparison fair: every contender must have read every record.
+"""
+
+import argparse
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from benchmarks.generate import MANIFEST
+
+SHELL_PIPELINE = (
+    'zcat "$@" | awk \'{b[$4" "$5" "$7]+=$10; t+=$10} '
+    'END{for(k in b) print b[k], k; print t > "/dev/stderr"}\' | sort -rn | head'
+)
+_CHUNK = 1 << 20
+
+
+def data_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("AWSLogs/**/*.log.gz"))
+
+
+def decompression_floor(folder: Path) -> dict:
+    """Python's zlib inflating every file, counting lines: no parsing at all."""
+    lines = 0
+    for path in data_files(folder):
+        inflate = zlib.decompressobj(wbits=31)
+        with path.open("rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                lines += inflate.decompress(chunk).count(b"\n")
+        lines += inflate.flush().count(b"\n") - 1  # the header line
+    return {"records": lines, "total_bytes": None}
+
+
+def shell_pipeline(folder: Path) -> dict:
+    """zcat | awk | sort | head, bytes per (srcaddr, dstaddr, dstport), as people run it by hand."""
+    files = [str(path) for path in data_files(folder)]
+    done = subprocess.run(
+        ["bash", "-c", SHELL_PIPELINE, "pipeline", *files], capture_output=True, text=True, check=True
+    )
+    return {"records": None, "total_bytes": int(float(done.stderr.split()[-1]))}
+
+
+def flowlogs_reader(folder: Path) -> dict:
+    """obsrvbl-oss/flowlogs-reader's FlowRecord for every line, bytes summed per conversation in a dict."""
+    from flowlogs_reader import FlowRecord
+
+    totals: dict[tuple, int] = defaultdict(int)
+    records = 0
+    for path in data_files(folder):
+        with gzip.open(path, "rt") as stream:
+            fields = [name.replace("-", "_") for name in stream.readline().split()]
+            for line in stream:
+                record = FlowRecord.from_cwl_event({"message": line}, fields=fields)
+                records += 1
+                if record.bytes is not None:
+                    totals[(record.srcaddr, record.dstaddr, record.dstport)] += record.bytes
+    return {"records": records, "total_bytes": sum(totals.values())}
+
+
+def flowpipe(folder: Path) -> dict:
+    """What the raw_flow_logs asset does: extract_window over the folder into the lake's typed Parquet."""
+    from flowpipe.lib.extraction import extract_window
+    from flowpipe.lib.flow_fields import raw_schema
+    from flowpipe.lib.flow_parser import REJECTS_SCHEMA
+    from flowpipe.lib.flow_sources import LocalFlowLogSource
+    from flowpipe.lib.lake import Lake
+
+    manifest = json.loads((folder / MANIFEST).read_text())
+    start, end = (
+        datetime.fromisoformat(manifest["window_start"]),
+        datetime.fromisoformat(manifest["window_end"]),
+    )
+    partition = {"date": start.strftime("%Y-%m-%d"), "window": "day"}
+    lake_dir = tempfile.mkdtemp(prefix="lake-", dir=folder.parent)
+    total_bytes = 0
+    try:
+        lake = Lake(lake_dir)
+        extraction = extract_window(LocalFlowLogSource(str(folder)), start, end)
+        with (
+            lake.partition_writer("raw_flow_logs", partition, raw_schema()) as records,
+            lake.partition_writer("raw_flow_log_rejects", partition, REJECTS_SCHEMA) as rejects,
+        ):
+            for batch in extraction:
+                records.write(batch.records)
+                rejects.write(batch.rejects)
+                total_bytes += pc.sum(batch.records["bytes"]).as_py() or 0
+            rejects.write(extraction.stats.failed_objects_as_rejects())
+    finally:
+        shutil.rmtree(lake_dir, ignore_errors=True)
+    return {"records": records.rows, "total_bytes": total_bytes, "rejects": rejects.rows}
+
+
+CONTENDERS: dict[str, Callable[[Path], dict]] = {
+    "decompression_floor": decompression_floor,
+    "shell_pipeline": shell_pipeline,
+    "flowlogs_reader": flowlogs_reader,
+    "flowpipe": flowpipe,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("contender", choices=sorted(CONTENDERS))
+    parser.add_argument("folder", type=Path)
+    args = parser.parse_args()
+    began = time.perf_counter()
+    result = CONTENDERS[args.contender](args.folder)
+    result["seconds"] = time.perf_counter() - began
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""`flowpipe run` through its command line, on the simulated account: what a user types and sees."""
+
+import pandas as pd
+import pytest
+
+from flowpipe.cli import main, print_top_talkers
+from flowpipe.lib.lake import Lake
+from flowpipe.lib.report import named
+from flowpipe.lib.simulated.moto_server import patched_environment
+from flowpipe_tests.simulated_run import DATE, reset_account, simulate_date, simulated_environment
+
+
+@pytest.fixture(scope="module")
+def ran(moto_server, tmp_path_factory) -> tuple[Lake, pd.DataFrame, str]:
+    """One `flowpipe run --date` over a simulated date, in its own lake and Dagster home."""
+    reset_account(moto_server)
+    root = tmp_path_factory.mktemp("cli")
+    environment = {
+        **simulated_environment(moto_server, root / "lake"),
+        "DAGSTER_HOME": str(root / "dagster"),
+    }
+    with patched_environment(environment):
+        simulation = simulate_date(scale=0.1)
+        exit_code = main(["run", "--date", DATE.isoformat()])
+    assert exit_code == 0
+    return Lake(str(root / "lake")), simulation.ground_truth, str(root / "dagster")
+
+
+def test_run_materializes_both_windows_and_the_report(ran):
+    lake, truth, _ = ran
+    for window in ("day", "night"):
+        conversations = lake.read_partition("conversations", {"date": DATE.isoformat(), "window": window})
+        frame = conversations.to_pandas()
+        frame = frame[frame.traffic_class != "nat-gateway-transit"]
+        expected = truth[truth.window == window]
+        assert frame.bytes.sum() == expected.bytes_up.sum() + expected.bytes_down.sum()
+    report = lake.partition_path("reports", {"date": DATE.isoformat()}) + "/report.md"
+    text = open(report).read()
+    assert text.startswith(f"# flowpipe report for {DATE.isoformat()}")
+    assert "myapp1-efs-general-purpose" in text
+
+
+def test_runs_are_kept_in_the_dagster_home_the_ui_reads(ran):
+    import dagster as dg
+
+    _, _, home = ran
+    with patched_environment({"DAGSTER_HOME": home}):
+        instance = dg.DagsterInstance.get()
+        runs = instance.get_runs()
+    assert sorted(run.tags.get("dagster/partition") for run in runs) == [
+        DATE.isoformat(),
+        f"{DATE.isoformat()}-06:00",
+        f"{DATE.isoformat()}-18:00",
+    ]
+
+
+def test_the_printed_table_names_pairs_with_counts_and_grouped_bytes(ran, capsys):
+    lake, truth, _ = ran
+    print_top_talkers(lake, DATE.isoformat(), limit=3)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["CLIENT", "SERVER", "PORT", "BYTES"]
+    accepted = truth[truth.action == "ACCEPT"]
+    pairs = accepted.groupby(["client_name", "server_name", "server_port"])[["bytes_up", "bytes_down"]].sum()
+    top = pairs.sum(axis=1).sort_values(ascending=False)
+    (client, server, port), top_bytes = top.index[0], top.iloc[0]
+    first = lines[1]
+    assert first.startswith(client) and server in first and f"{port}/" in first
+    assert first.endswith(f"{top_bytes:,}".replace(",", " "))
+
+
+def test_a_malformed_date_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--date", "2026-13-45"])
+    assert exit_info.value.code == 2
+    assert "is not a date (YYYY-MM-DD)" in capsys.readouterr().err
+
+
+def test_without_a_flow_log_location_the_run_fails(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLOWPIPE_FLOW_LOGS", raising=False)
+    monkeypatch.setenv("FLOWPIPE_LAKE", str(tmp_path / "lake"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    assert main(["run", "--date", DATE.isoformat(), "--window", "day"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "count", "kind", "shown"),
+    [
+        ("web", 3, "ec2:instance", "web (3 instances)"),
+        ("web", 1, "ec2:instance", "web"),
+        ("S3 us-east-1", 4, "aws:service", "S3 us-east-1"),
+        ("orders", 2, "rds:db", "orders (2 resources)"),
+    ],
+)
+def test_shared_names_show_a_count_of_resources(name, count, kind, shown):
+    assert named(name, count, kind) == shown
