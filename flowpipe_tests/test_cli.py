@@ -1,5 +1,7 @@
 """`flowpipe run` through its command line, on the simulated account: what a user types and sees."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -34,8 +36,8 @@ def test_run_materializes_both_windows_and_the_report(ran):
         frame = frame[frame.traffic_class != "nat-gateway-transit"]
         expected = truth[truth.window == window]
         assert frame.bytes.sum() == expected.bytes_up.sum() + expected.bytes_down.sum()
-    report = lake.partition_path("reports", {"date": DATE.isoformat()}) + "/report.md"
-    text = open(report).read()
+    report = Path(lake.partition_path("reports", {"date": DATE.isoformat()})) / "report.md"
+    text = report.read_text()
     assert text.startswith(f"# flowpipe report for {DATE.isoformat()}")
     assert "myapp1-efs-general-purpose" in text
 

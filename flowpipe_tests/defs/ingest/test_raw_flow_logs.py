@@ -7,12 +7,13 @@ import dagster as dg
 import pytest
 
 from flowpipe.defs.ingest.raw_flow_logs import raw_flow_logs
+from flowpipe.lib.flow_fields import DEFAULT_FORMAT
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import FlowLogSourceResource, LakeResource
 
 WINDOW_KEY = "2026-03-14-06:00"
 PARTITION = {"date": "2026-03-14", "window": "day"}
-HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+HEADER = " ".join(DEFAULT_FORMAT)
 IN_WINDOW = 1773482400  # 2026-03-14 10:00 UTC
 BEFORE_WINDOW = 1773464400  # 2026-03-14 05:00 UTC
 
