@@ -6,6 +6,7 @@ import boto3
 import pandas as pd
 import pytest
 
+from flowpipe.lib.flow_fields import parse_log_format
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe_tests.simulated_run import (
@@ -20,18 +21,34 @@ from flowpipe_tests.simulated_run import (
 
 KEY = ["client_ip", "server_ip", "server_port", "protocol", "action"]
 WINDOWS = ("day", "night")
+# AWS's documented version 5 example format: bytes before packets, TCP flags, traffic path, direction.
+CUSTOM_V5 = parse_log_format(
+    "${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${start} ${end} ${type} ${packets} "
+    "${bytes} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${interface-id} ${region} ${az-id} "
+    "${sublocation-type} ${sublocation-id} ${action} ${tcp-flags} ${pkt-srcaddr} ${pkt-dstaddr} "
+    "${pkt-src-aws-service} ${pkt-dst-aws-service} ${traffic-path} ${flow-direction} ${log-status}"
+)
 
 
-@pytest.fixture(scope="module")
-def run(moto_server, tmp_path_factory) -> SimulatedRun:
+@pytest.fixture(scope="module", params=[None, CUSTOM_V5], ids=["default-format", "custom-v5-format"])
+def run(request, moto_server, tmp_path_factory) -> SimulatedRun:
     reset_account(moto_server)
     lake_root = tmp_path_factory.mktemp("lake")
     environment = simulated_environment(moto_server, lake_root)
     with patched_environment(environment):
-        simulation = simulate_date()
+        simulation = simulate_date(fields=request.param)
         results = [materialize_window(window) for window in WINDOWS]
     assert all(result.success for result in results)
     return SimulatedRun(simulation, Lake(str(lake_root)), environment)
+
+
+def test_tcp_flags_orient_the_connections_that_carry_them(run):
+    """A connection opened before the window carries no SYN in it; another rule decides those."""
+    conversations = run.table("conversations", "day")
+    has_flags = run.table("raw_flow_logs", "day").tcp_flags.notna().any()
+    accepted_tcp = conversations[(conversations.protocol == 6) & (conversations.action == "ACCEPT")]
+    by_flags = (accepted_tcp.direction_basis == "tcp-flags").mean()
+    assert by_flags > 0.5 if has_flags else by_flags == 0
 
 
 def _end_to_end(conversations: pd.DataFrame) -> pd.DataFrame:

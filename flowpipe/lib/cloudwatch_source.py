@@ -16,7 +16,6 @@ import botocore.config
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from botocore.exceptions import ClientError
 
 from flowpipe.lib.flow_fields import DEFAULT_FORMAT, parse_log_format, raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ParseResult, parse_lines
@@ -33,7 +32,6 @@ DEFAULT_BATCH_EVENTS = 100_000
 TIMESTAMP_MARGIN_AFTER_WINDOW = timedelta(minutes=20)
 # FilterLogEvents has a small per-account request quota; standard retries back off on its throttling.
 _CLIENT_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
-_NO_PERMISSION = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
 @dataclass(frozen=True)
@@ -83,6 +81,7 @@ class CloudWatchFlowLogSource:
         if batch_events < 1:
             raise ValueError("batch_events must be at least 1")
         names = self.field_names()
+        logger.info("reading %s as %s", self.uri, " ".join(names))
         owned_before = _ms(end)
         pages = self._logs.get_paginator("filter_log_events").paginate(
             logGroupName=self.group,
@@ -104,15 +103,14 @@ class CloudWatchFlowLogSource:
         pages = self._ec2.get_paginator("describe_flow_logs").paginate(
             Filters=[{"Name": "log-group-name", "Values": [self.group]}]
         )
-        try:
-            return {flow_log["LogFormat"] for page in pages for flow_log in page["FlowLogs"]}
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in _NO_PERMISSION:
-                raise
-            logger.warning(
-                "cannot describe the flow logs of %s (%s); using the given format", self.group, error
-            )
-            return set()
+        # None found (the group is fed from another account, or its flow log was deleted) falls back to
+        # the given format; a missing ec2:DescribeFlowLogs permission stays an error, never a silent guess.
+        return {
+            flow_log["LogFormat"]
+            for page in pages
+            for flow_log in page["FlowLogs"]
+            if flow_log.get("LogFormat")
+        }
 
     def _parse(
         self, events: list[dict], names: tuple[str, ...], owned_before: int, events_per_stream: Counter[str]

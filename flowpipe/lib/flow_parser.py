@@ -1,10 +1,11 @@
 """Parse VPC flow log text (S3 .log.gz deliveries, CloudWatch Logs messages) into typed Arrow tables.
 
-The hot path is one DuckDB `read_csv` per distinct header over a batch of gz files: decompression,
-splitting and casting run in DuckDB's threads, never per record in Python. Anything DuckDB cannot take
-as a plain single-space line goes through a columnar slow path (pyarrow splits on runs of blanks) that
-shares the cast and reject rules, so every non-empty line ends as a record or a reject with a reason.
-Empty lines carry nothing and are skipped, as DuckDB's reader skips them.
+The hot path is pyarrow's multi-threaded CSV reader, one gz file at a time: decompression, splitting
+and typing run in Arrow's threads, never per record in Python, and each file's columns are then shaped
+into raw_schema() without copying. A file that reader refuses (a malformed line, a value that is not a
+number, invalid UTF-8, a doubled blank) goes whole through a columnar slow path (pyarrow splits on runs
+of blanks, DuckDB casts) that numbers every line, so every non-empty line ends as a record or a reject
+with a reason. Empty lines carry nothing and are skipped. A file whose gzip is corrupt is a failure.
 """
 
 import gzip
@@ -19,6 +20,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from flowpipe.lib.flow_fields import (
     EXTRA_FIELDS_COLUMN,
@@ -40,19 +42,18 @@ REJECTS_SCHEMA = pa.schema(
     ]
 )
 
-_SQL_TYPES = {pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.string(): "VARCHAR"}
-_SQL_TYPE_BY_COLUMN = {field.column: _SQL_TYPES[field.arrow_type] for field in FIELDS}
 _RAW_SCHEMA = raw_schema()
-_LINE_ERRORS = frozenset({"TOO MANY COLUMNS", "MISSING COLUMNS", "CAST"})
+_EXTRA_FIELDS_TYPE = _RAW_SCHEMA.field(EXTRA_FIELDS_COLUMN).type
+_ARROW_TYPE_BY_COLUMN = {field.column: field.arrow_type for field in FIELDS}
+_SQL_TYPES = {pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.string(): "VARCHAR"}
 _HEADER_FIELD = re.compile(r"[a-z][a-z0-9_]*")
 _BLANKS = r"[ \t]+"
 # Only bytes AWS never writes inside a field; "\r" is trimmed so CRLF files still parse.
 _TRIM = " \t\r"
-_READ_CSV_OPTIONS = (
-    "delim=' ', header=true, auto_detect=false, quote='', escape='', comment='', nullstr='-', "
-    "strict_mode=true, null_padding=false, store_rejects=true"
-)
+_PARSE_OPTIONS = pacsv.ParseOptions(delimiter=" ", quote_char=False, escape_char=False)
 _GZIP_ERRORS = (OSError, EOFError, zlib.error)
+# Arrow parses blocks of a file on several threads; a delivery of 75 MB of text makes ~9 blocks.
+_BLOCK_SIZE = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,14 @@ class ParseResult:
 def parse_files(sources: Mapping[str, str]) -> ParseResult:
     """Parse local gz text deliveries, `{local path: object uri}`; each file's header names its fields."""
     failures: list[ObjectFailure] = []
-    groups: dict[tuple[str, ...], list[str]] = {}
+    parts: list[_Part] = []
     for path, uri in sources.items():
         try:
-            header = _read_header(path)
-        except (*_GZIP_ERRORS, ValueError) as error:
+            names = _read_header(path)
+            if names:
+                parts.append(_parse_file(names, path, uri))
+        except (*_GZIP_ERRORS, _HeaderError) as error:
             failures.append(ObjectFailure(uri, _describe(error)))
-            continue
-        if header:
-            groups.setdefault(header, []).append(path)
-    parts = [_parse_group(names, paths, sources, failures) for names, paths in groups.items()]
     return _combine(parts, failures)
 
 
@@ -93,11 +92,18 @@ def parse_lines(lines: Sequence[str], field_names: tuple[str, ...], source_uri: 
     return _combine([_parse_split(field_names, pa.array(lines, pa.string()), numbers, source_uri)], [])
 
 
+class _HeaderError(ValueError):
+    """The first line of an object is not a flow log header."""
+
+
 def _read_header(path: str) -> tuple[str, ...] | None:
     if Path(path).stat().st_size == 0:
         return None
     with gzip.open(path, "rb") as stream:
-        first = stream.readline().decode("utf-8").strip(_TRIM)
+        try:
+            first = stream.readline().decode("utf-8").strip(_TRIM)
+        except UnicodeDecodeError as error:
+            raise _HeaderError(f"header is not UTF-8: {error}") from error
     if not first:
         return None
     names = tuple(first.split())
@@ -108,9 +114,9 @@ def _read_header(path: str) -> tuple[str, ...] | None:
 def _check_field_names(names: tuple[str, ...]) -> None:
     columns = [column_name(name) for name in names]
     if not columns or not all(_HEADER_FIELD.fullmatch(column) for column in columns):
-        raise ValueError(f"not a flow log header: {' '.join(names)[:200]!r}")
+        raise _HeaderError(f"not a flow log header: {' '.join(names)[:200]!r}")
     if len(set(columns)) != len(columns):
-        raise ValueError(f"duplicate field in header: {' '.join(names)!r}")
+        raise _HeaderError(f"duplicate field in header: {' '.join(names)!r}")
 
 
 def _describe(error: BaseException) -> str:
@@ -120,97 +126,67 @@ def _describe(error: BaseException) -> str:
 _Part = tuple[pa.Table, pa.Table]  # records in raw_schema(), rejects
 
 
-def _parse_group(
-    names: tuple[str, ...], paths: list[str], sources: Mapping[str, str], failures: list[ObjectFailure]
-) -> _Part:
-    """One DuckDB scan for all files of one format; if it fails, retry file by file."""
+def _parse_file(names: tuple[str, ...], path: str, uri: str) -> _Part:
+    """The fast path for a clean file, else the slow path; a corrupt gzip raises (the object fails)."""
+    records = _fast_file(names, path, uri)
+    if records is not None:
+        return records, REJECTS_SCHEMA.empty_table()
+    return _slow_file(names, path, uri)
+
+
+def _fast_file(names: tuple[str, ...], path: str, uri: str) -> pa.Table | None:
+    """pyarrow reads, splits and types the whole file, or None when any line needs the slow path."""
+    columns = [column_name(name) for name in names]
+    types = {column: _ARROW_TYPE_BY_COLUMN.get(column, pa.string()) for column in columns}
+    read_options = pacsv.ReadOptions(column_names=columns, skip_rows=1, block_size=_BLOCK_SIZE)
+    convert_options = pacsv.ConvertOptions(column_types=types, null_values=["-"], strings_can_be_null=True)
     try:
-        return _fast_path(names, paths, sources)
-    except duckdb.Error as error:
-        logger.info("batch of %d files failed (%s); retrying file by file", len(paths), error)
-    record_parts, reject_parts = [], []
-    for path in paths:
-        try:
-            records, rejects = _fast_path(names, [path], sources)
-        except duckdb.Error:
-            try:
-                records, rejects = _slow_file(names, path, sources[path])
-            except _GZIP_ERRORS as error:
-                failures.append(ObjectFailure(sources[path], _describe(error)))
-                continue
-        record_parts.append(records)
-        reject_parts.append(rejects)
-    return _concat(record_parts, _RAW_SCHEMA), _concat(reject_parts, REJECTS_SCHEMA)
+        with pa.input_stream(path, compression="gzip") as stream:
+            table = pacsv.read_csv(stream, read_options, _PARSE_OPTIONS, convert_options)
+    except pa.ArrowException as error:
+        logger.debug("%s takes the slow path: %s", uri, error)
+        return None
+    # An empty text field is a doubled blank that happened to give the right field count (an empty
+    # number is a conversion error already): only a split on runs of blanks reads that line right.
+    for column in columns:
+        if types[column] == pa.string() and pc.any(pc.equal(table[column], "")).as_py():
+            return None
+    return _to_raw_schema(table, uri)
 
 
-def _fast_path(names: tuple[str, ...], paths: list[str], sources: Mapping[str, str]) -> _Part:
-    """DuckDB reads, splits, casts and shapes the records (no Python per row); refused lines are re-split."""
-    types = [_sql_type(name) for name in names]
-    columns = "{" + ", ".join(f"'c{index}': '{sql_type}'" for index, sql_type in enumerate(types)) + "}"
-    # An empty text field is a doubled blank that happened to give the right field count (an empty number
-    # is a CAST refusal already): its file goes to the slow path, which splits on runs of blanks.
-    texts = [f"c{index} = ''" for index, sql_type in enumerate(types) if sql_type == "VARCHAR"]
-    suspect = " OR ".join(texts) if texts else "false"
-    uri_of_file = f"$uris[file_index::BIGINT + 1] AS {SOURCE_URI_COLUMN}"
-    query = (
-        f"SELECT {_raw_columns(names, typed=True, source_uri=uri_of_file)}, "
-        f"file_index AS _file, coalesce({suspect}, false) AS _suspect "
-        f"FROM read_csv($files, columns={columns}, {_READ_CSV_OPTIONS})"
-    )
-    uris = [sources[path] for path in paths]
-    with _connect() as con:
-        table = con.sql(query, params={"files": paths, "uris": uris}).to_arrow_table()
-        errors = con.sql(
-            "SELECT file_id, line, list(DISTINCT error_type), any_value(csv_line) "
-            "FROM reject_errors GROUP BY ALL ORDER BY file_id, line"
-        ).fetchall()
-    # A line refused for its field count or a cast is re-split alone; any other refusal (encoding, line
-    # size) sends the whole file to the slow path, which numbers every line itself.
-    slow = {index for index, _, error_types, _ in errors if not _LINE_ERRORS.issuperset(error_types)}
-    if pc.any(table["_suspect"]).as_py():
-        slow.update(pc.unique(table["_file"].filter(table["_suspect"])).to_pylist())
-    if slow:
-        table = table.filter(pc.invert(pc.is_in(table["_file"], pa.array(sorted(slow), pa.uint64()))))
-    parts = [(table.drop_columns(["_file", "_suspect"]), REJECTS_SCHEMA.empty_table())]
-    parts += [_slow_file(names, paths[file_index], uris[file_index]) for file_index in sorted(slow)]
-    resplit: dict[int, list[tuple[int, str]]] = {}
-    for file_index, line_number, _, line in errors:
-        if file_index not in slow:
-            # DuckDB's csv_line can carry the newline of a blank line before it.
-            resplit.setdefault(file_index, []).append((line_number, line.strip("\n")))
-    for file_index, rows in resplit.items():
-        numbers = np.array([number for number, _ in rows], dtype=np.int64)
-        lines = pa.array([line for _, line in rows], pa.string())
-        parts.append(_parse_split(names, lines, numbers, uris[file_index]))
-    return _combine_parts(parts)
+def _to_raw_schema(table: pa.Table, uri: str) -> pa.Table:
+    """One format's typed columns as exactly raw_schema(), without copying them.
 
-
-def _raw_columns(names: tuple[str, ...], *, typed: bool, source_uri: str) -> str:
-    """SQL select list of exactly raw_schema() from c0..cN, the fields of one format in header order.
-
-    Known fields take their column (cast with try_cast when the input is still text), fields the format
-    lacks are typed nulls, and fields flowpipe does not know go into the extra_fields map (a "-" there
-    is kept as a null value: the format has the field, this record has no value for it).
+    Fields the format lacks are typed nulls; fields flowpipe does not know go into the extra_fields map
+    (a "-" there is kept as a null value: the format has the field, this record has no value for it).
     """
-    positions = {column_name(name): index for index, name in enumerate(names)}
-    selected = []
-    for column, sql_type in _SQL_TYPE_BY_COLUMN.items():
-        index = positions.get(column)
-        if index is None:
-            selected.append(f'NULL::{sql_type} AS "{column}"')
-        elif typed or sql_type == "VARCHAR":
-            selected.append(f'c{index} AS "{column}"')
+    rows = table.num_rows
+    arrays = []
+    for item in _RAW_SCHEMA:
+        if item.name == EXTRA_FIELDS_COLUMN:
+            arrays.append(_extra_fields(table))
+        elif item.name == SOURCE_URI_COLUMN:
+            arrays.append(pa.chunked_array([pa.repeat(uri, rows)], pa.string()))
+        elif item.name in table.column_names:
+            arrays.append(table[item.name].cast(item.type))
         else:
-            selected.append(f'try_cast(c{index} AS {sql_type}) AS "{column}"')
-    extras = [(column, index) for column, index in positions.items() if not is_known_column(column)]
-    if extras:
-        keys = ", ".join(f"'{column}'" for column, _ in extras)
-        values = ", ".join(f"c{index}" for _, index in extras)
-        selected.append(f"MAP([{keys}], [{values}]) AS {EXTRA_FIELDS_COLUMN}")
-    else:
-        selected.append(f"NULL::MAP(VARCHAR, VARCHAR) AS {EXTRA_FIELDS_COLUMN}")
-    selected.append(source_uri)
-    return ", ".join(selected)
+            arrays.append(pa.chunked_array([pa.nulls(rows, item.type)]))
+    return pa.Table.from_arrays(arrays, schema=_RAW_SCHEMA)
+
+
+def _extra_fields(table: pa.Table) -> pa.ChunkedArray:
+    """{column: value} of the columns flowpipe does not know, row by row; null when there are none."""
+    extras = [column for column in table.column_names if not is_known_column(column)]
+    rows = table.num_rows
+    if not extras:
+        return pa.chunked_array([pa.nulls(rows, _EXTRA_FIELDS_TYPE)])
+    values = pa.concat_arrays([table[column].combine_chunks().cast(pa.string()) for column in extras])
+    row_major = np.arange(rows * len(extras)).reshape(len(extras), rows).T.ravel()
+    keys = pa.array(extras, pa.string()).take(np.tile(np.arange(len(extras)), rows))
+    offsets = pa.array(np.arange(0, rows * len(extras) + 1, len(extras), dtype=np.int32))
+    return pa.chunked_array(
+        [pa.MapArray.from_arrays(offsets, keys, values.take(row_major))], _EXTRA_FIELDS_TYPE
+    )
 
 
 def _slow_file(names: tuple[str, ...], path: str, uri: str) -> _Part:
@@ -273,43 +249,40 @@ def _parse_split(names: tuple[str, ...], lines: pa.Array, numbers: np.ndarray, u
 
 
 def _cast_table(names: tuple[str, ...], raw: pa.Table, uri: str) -> _Part:
-    """DuckDB's cast of split text (the same cast its CSV reader applies): a value that fails is a reject."""
-    reasons = []
+    """DuckDB's cast of split text: a value that fails is a reject naming the field and the value."""
+    casts, reasons = [], []
     for index, name in enumerate(names):
         sql_type, column = _sql_type(name), column_name(name)
-        if sql_type != "VARCHAR":
-            failed = f"c{index} IS NOT NULL AND try_cast(c{index} AS {sql_type}) IS NULL"
-            reasons.append(f"CASE WHEN {failed} THEN '{column}: not a {sql_type.lower()}: ' || c{index} END")
+        if sql_type == "VARCHAR":
+            casts.append(f'c{index} AS "{column}"')
+            continue
+        casts.append(f'try_cast(c{index} AS {sql_type}) AS "{column}"')
+        failed = f"c{index} IS NOT NULL AND try_cast(c{index} AS {sql_type}) IS NULL"
+        reasons.append(f"CASE WHEN {failed} THEN '{column}: not a {sql_type.lower()}: ' || c{index} END")
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL::VARCHAR"
-    selected = _raw_columns(names, typed=False, source_uri=f"$uri::VARCHAR AS {SOURCE_URI_COLUMN}")
-    query = f"SELECT {selected}, _line_number, _line, {reason} AS _reason FROM raw"
-    with _connect() as con:
+    query = f"SELECT _line_number, _line, {', '.join(casts)}, {reason} AS _reason FROM raw"
+    with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
         con.register("raw", raw)
-        table = con.sql(query, params={"uri": uri}).to_arrow_table()
+        table = con.sql(query).to_arrow_table()
     bad = pc.is_valid(table["_reason"])
     rejected = table.filter(bad)
     rejects = pa.table(
         {
-            SOURCE_URI_COLUMN: rejected[SOURCE_URI_COLUMN],
+            SOURCE_URI_COLUMN: pa.repeat(uri, rejected.num_rows),
             "line_number": rejected["_line_number"],
             "reason": rejected["_reason"],
             "line": rejected["_line"],
         },
         schema=REJECTS_SCHEMA,
     )
-    return table.filter(pc.invert(bad)).drop_columns(["_line_number", "_line", "_reason"]), rejects
-
-
-def _connect() -> duckdb.DuckDBPyConnection:
-    """A fresh in-memory connection: DuckDB's reject tables are per connection and would pile up."""
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    return con
+    good = table.filter(pc.invert(bad)).drop_columns(["_line_number", "_line", "_reason"])
+    return _to_raw_schema(good, uri), rejects
 
 
 def _sql_type(name: str) -> str:
     """DuckDB type of a header field: the known field's integer type, else text (unknown fields too)."""
-    return _SQL_TYPE_BY_COLUMN.get(column_name(name), "VARCHAR")
+    return _SQL_TYPES[_ARROW_TYPE_BY_COLUMN.get(column_name(name), pa.string())]
 
 
 def _reject_row(uri: str, line_number: int, reason: str, line: str) -> dict:
