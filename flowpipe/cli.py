@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import date as Date
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -75,6 +76,23 @@ def run_date(date: str, window: str | None = None) -> bool:
     return succeeded
 
 
+def dates_between(first: str, last: str) -> list[str]:
+    """Every date from first to last, both included."""
+    start, end = Date.fromisoformat(first), Date.fromisoformat(last)
+    if end < start:
+        raise ValueError(f"--to {last} is before --from {first}")
+    return [(start + timedelta(days=offset)).isoformat() for offset in range((end - start).days + 1)]
+
+
+def run_dates(first: str, last: str, window: str | None = None) -> bool:
+    """A backfill from the terminal: each date in turn, both windows then its report; all are attempted."""
+    results = []
+    for date in dates_between(first, last):
+        logger.info("date %s", date)
+        results.append(run_date(date, window))
+    return all(results)
+
+
 def print_top_talkers(lake: Lake, date: str, limit: int = 10) -> None:
     rows = talkers_table(date_top_talkers(lake, date, limit))
     sys.stdout.write(
@@ -140,8 +158,13 @@ def dev_simulated(date: str, port: int) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowpipe", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="materialize every asset for a date's windows")
-    run.add_argument("--date", required=True, type=_date, help="YYYY-MM-DD")
+    run = commands.add_parser(
+        "run", help="materialize every asset for a date's windows (or a range of dates)"
+    )
+    dates = run.add_mutually_exclusive_group(required=True)
+    dates.add_argument("--date", type=_date, help="YYYY-MM-DD")
+    dates.add_argument("--from", dest="first", type=_date, help="first date of a backfill (with --to)")
+    run.add_argument("--to", dest="last", type=_date, help="last date of a backfill, included")
     run.add_argument(
         "--window", choices=[DAY, NIGHT], help="only this window (default: both, then the report)"
     )
@@ -162,8 +185,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("flowpipe").setLevel(logging.INFO)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "run":
+        if args.first:
+            return 0 if run_dates(args.first, args.last or args.first, args.window) else 1
+        if args.last:
+            parser.error("--to needs --from")
         return 0 if run_date(args.date, args.window) else 1
     if args.command == "dev":
         return dev_simulated(args.date, args.port) if args.simulated else dev(args.port)

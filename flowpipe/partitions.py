@@ -1,4 +1,5 @@
-"""Every partitions definition of flowpipe: 12-hour windows and the dates made of two of them.
+"""Every partitions definition of flowpipe, 12-hour windows and the dates made of two of them, and the
+windows a run covers.
 
 A date runs 06:00 -> 06:00 (daily partitions with hour offset 6), so each date is exactly its `day`
 window [06:00, 18:00) and the `night` window [18:00, 06:00) that follows it, in FLOWPIPE_TIMEZONE.
@@ -8,6 +9,8 @@ Dagster needs the timezone when the definitions are built, so it is read here, o
 import os
 
 import dagster as dg
+
+from flowpipe.lib.windows import Window, window_for
 
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_START_DATE = "2025-01-01"
@@ -35,3 +38,18 @@ window_partitions = dg.TimeWindowPartitionsDefinition(
 date_partitions = dg.DailyPartitionsDefinition(
     start_date=_start_date(), hour_offset=DAY_STARTS_AT_HOUR, timezone=configured_timezone()
 )
+
+
+def windows_in(time_window: dg.TimeWindow) -> list[Window]:
+    """The windows a run covers: one for a single partition, several for a single-run backfill."""
+    keys = window_partitions.get_partition_keys_in_time_window(time_window)
+    return [window_for(window_partitions.time_window_for_partition_key(key)) for key in keys]
+
+
+def dates_in(time_window: dg.TimeWindow) -> list[str]:
+    """The date partition keys a run covers."""
+    return list(date_partitions.get_partition_keys_in_time_window(time_window))
+
+
+# Backfills of many windows run as one run per asset, window after window, in bounded memory.
+single_run = dg.BackfillPolicy.single_run()

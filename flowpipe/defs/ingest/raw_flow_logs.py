@@ -1,14 +1,18 @@
 """raw_flow_logs and raw_flow_log_rejects: every record of a window, typed, and every line that was not."""
 
+from dataclasses import dataclass
+
 import dagster as dg
 from pydantic import Field
 
-from flowpipe.lib.extraction import extract_window
+from flowpipe.lib.extraction import ExtractionStats, extract_window
 from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA
+from flowpipe.lib.flow_sources import FlowLogSource
+from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import FlowLogSourceResource, LakeResource
-from flowpipe.lib.windows import window_for
-from flowpipe.partitions import window_partitions
+from flowpipe.lib.windows import Window
+from flowpipe.partitions import single_run, window_partitions, windows_in
 
 DEFAULT_MAX_REJECT_RATE = 0.01
 
@@ -23,6 +27,39 @@ class RawFlowLogsConfig(dg.Config):
     max_reject_rate: float = Field(
         default=DEFAULT_MAX_REJECT_RATE, description="the rejects check fails above this share of lines"
     )
+
+
+@dataclass
+class _Landed:
+    records: int
+    rejects: int
+    stats: ExtractionStats
+
+
+def _land_window(
+    context: dg.AssetExecutionContext,
+    source: FlowLogSource,
+    lake: Lake,
+    window: Window,
+    config: RawFlowLogsConfig,
+) -> _Landed:
+    extraction = extract_window(
+        source,
+        window.start,
+        window.end,
+        log=context.log.info,
+        sample_minutes=config.sample_minutes,
+        sample_offset_minutes=config.sample_offset_minutes,
+    )
+    with (
+        lake.partition_writer("raw_flow_logs", window.partition, raw_schema()) as records,
+        lake.partition_writer("raw_flow_log_rejects", window.partition, REJECTS_SCHEMA) as rejects,
+    ):
+        for batch in extraction:
+            records.write(batch.records)
+            rejects.write(batch.rejects)
+        rejects.write(extraction.stats.failed_objects_as_rejects())
+    return _Landed(records.rows, rejects.rows, extraction.stats)
 
 
 @dg.multi_asset(
@@ -42,6 +79,7 @@ class RawFlowLogsConfig(dg.Config):
     ],
     check_specs=[dg.AssetCheckSpec("raw_flow_logs__rejects_below_threshold", asset="raw_flow_logs")],
     partitions_def=window_partitions,
+    backfill_policy=single_run,
 )
 def raw_flow_logs(
     context: dg.AssetExecutionContext,
@@ -49,44 +87,38 @@ def raw_flow_logs(
     flow_log_source: FlowLogSourceResource,
     lake: LakeResource,
 ):
-    window = window_for(context.partition_time_window)
     the_lake = lake.get()
-    extraction = extract_window(
-        flow_log_source.open(),
-        window.start,
-        window.end,
-        log=context.log.info,
-        sample_minutes=config.sample_minutes,
-        sample_offset_minutes=config.sample_offset_minutes,
-    )
-    with (
-        the_lake.partition_writer("raw_flow_logs", window.partition, raw_schema()) as records,
-        the_lake.partition_writer("raw_flow_log_rejects", window.partition, REJECTS_SCHEMA) as rejects,
-    ):
-        for batch in extraction:
-            records.write(batch.records)
-            rejects.write(batch.rejects)
-        rejects.write(extraction.stats.failed_objects_as_rejects())
-    stats = extraction.stats
-    lines = records.rows + rejects.rows
-    reject_rate = rejects.rows / lines if lines else 0.0
+    source = flow_log_source.open()
+    landed = {
+        window: _land_window(context, source, the_lake, window, config)
+        for window in windows_in(context.partition_time_window)
+    }
+    records = sum(item.records for item in landed.values())
+    rejected = sum(item.rejects for item in landed.values())
+    reject_rate = rejected / (records + rejected) if records + rejected else 0.0
+    last_window, last = list(landed.items())[-1]
     yield dg.MaterializeResult(
         asset_key="raw_flow_logs",
         metadata={
-            "row_count": records.rows,
-            "path": the_lake.uri(the_lake.partition_path("raw_flow_logs", window.partition)),
-            **stats.as_metadata(),
+            "row_count": records,
+            "windows": len(landed),
+            "path": the_lake.uri(the_lake.partition_path("raw_flow_logs", last_window.partition)),
+            **last.stats.as_metadata(),
         },
     )
-    yield dg.MaterializeResult(asset_key="raw_flow_log_rejects", metadata={"row_count": rejects.rows})
+    yield dg.MaterializeResult(asset_key="raw_flow_log_rejects", metadata={"row_count": rejected})
     yield dg.AssetCheckResult(
         check_name="raw_flow_logs__rejects_below_threshold",
         asset_key="raw_flow_logs",
         passed=reject_rate <= config.max_reject_rate,
         metadata={
             "reject_rate": reject_rate,
-            "rejected": rejects.rows,
+            "rejected": rejected,
             "max_reject_rate": config.max_reject_rate,
-            "top_reasons": dg.MetadataValue.md(stats.top_reasons_markdown()),
+            "top_reasons": dg.MetadataValue.md(
+                "\n\n".join(
+                    f"{w.date} {w.name}:\n{item.stats.top_reasons_markdown()}" for w, item in landed.items()
+                )
+            ),
         },
     )

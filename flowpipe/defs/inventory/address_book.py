@@ -5,20 +5,23 @@ import dagster as dg
 from flowpipe.lib.address_book import build_address_book
 from flowpipe.lib.inventory import TABLE_COLUMNS
 from flowpipe.lib.resources import LakeResource
-from flowpipe.lib.windows import window_for
-from flowpipe.partitions import window_partitions
+from flowpipe.partitions import single_run, window_partitions, windows_in
 
 
 @dg.asset(
-    group_name="inventory", kinds={"parquet"}, partitions_def=window_partitions, deps=["inventory_snapshot"]
+    group_name="inventory",
+    kinds={"parquet"},
+    partitions_def=window_partitions,
+    deps=["inventory_snapshot"],
+    backfill_policy=single_run,
 )
 def address_book(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """One row per IP address (private and public) of an ENI: entity type, name, id, place and tags."""
-    window = window_for(context.partition_time_window)
     the_lake = lake.get()
-    tables = {name: the_lake.read_partition(name, window.partition) for name in TABLE_COLUMNS}
-    book = build_address_book(tables)
-    the_lake.write_table("address_book", window.partition, book)
+    for window in windows_in(context.partition_time_window):
+        tables = {name: the_lake.read_partition(name, window.partition) for name in TABLE_COLUMNS}
+        book = build_address_book(tables)
+        the_lake.write_table("address_book", window.partition, book)
     counts = book.group_by("entity_type").aggregate([("ip", "count")]).to_pylist()
     return dg.MaterializeResult(
         metadata={

@@ -4,27 +4,32 @@ import dagster as dg
 
 from flowpipe.lib.inventory import take_inventory
 from flowpipe.lib.resources import AwsInventoryResource, LakeResource
-from flowpipe.lib.windows import window_for
-from flowpipe.partitions import window_partitions
+from flowpipe.partitions import single_run, window_partitions, windows_in
 
 ERRORS_TABLE = "inventory_errors"
 
 
-@dg.asset(group_name="inventory", kinds={"aws", "parquet"}, partitions_def=window_partitions)
+@dg.asset(
+    group_name="inventory",
+    kinds={"aws", "parquet"},
+    partitions_def=window_partitions,
+    backfill_policy=single_run,
+)
 def inventory_snapshot(
     context: dg.AssetExecutionContext, aws: AwsInventoryResource, lake: LakeResource
 ) -> dg.MaterializeResult:
     """One row per resource (ENI address, instance, subnet, VPC, EFS, load balancer, RDS, Lambda, NAT
     gateway, VPC endpoint) per account and region, as described when the window was materialized.
-    Calls that fail are rows of inventory_errors, and the rest still lands."""
-    window = window_for(context.partition_time_window)
+    Calls that fail are rows of inventory_errors, and the rest still lands. A backfill of many windows
+    takes one snapshot and writes it to each of them."""
     the_lake = lake.get()
     inventory = take_inventory(
         aws.regions, aws.role_arns or None, log=context.log, external_id=aws.external_id
     )
-    for name, table in inventory.tables.items():
-        the_lake.write_table(name, window.partition, table)
-    the_lake.write_table(ERRORS_TABLE, window.partition, inventory.errors)
+    for window in windows_in(context.partition_time_window):
+        for name, table in inventory.tables.items():
+            the_lake.write_table(name, window.partition, table)
+        the_lake.write_table(ERRORS_TABLE, window.partition, inventory.errors)
     if inventory.errors.num_rows:
         context.log.warning(f"{inventory.errors.num_rows} inventory calls failed; see {ERRORS_TABLE}")
     return dg.MaterializeResult(

@@ -4,7 +4,7 @@ import dagster as dg
 
 from flowpipe.lib.report import render_report
 from flowpipe.lib.resources import LakeResource
-from flowpipe.partitions import date_partitions
+from flowpipe.partitions import date_partitions, dates_in, single_run
 
 REPORT_FILE = "report.md"
 
@@ -17,16 +17,17 @@ REPORT_FILE = "report.md"
         dg.AssetDep("top_talkers", partition_mapping=dg.TimeWindowPartitionMapping()),
         dg.AssetDep("efs_clients", partition_mapping=dg.TimeWindowPartitionMapping()),
     ],
+    backfill_policy=single_run,
 )
 def report(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """One Markdown report per date (its day and night windows): top talkers and EFS clients by name."""
-    date = context.partition_key
     the_lake = lake.get()
-    text = render_report(the_lake, date)
-    folder = the_lake.partition_path("reports", {"date": date})
-    the_lake.filesystem.create_dir(folder, recursive=True)
-    with the_lake.filesystem.open_output_stream(f"{folder}/{REPORT_FILE}") as stream:
-        stream.write(text.encode())
+    for date in dates_in(context.partition_time_window):
+        text = render_report(the_lake, date)
+        folder = the_lake.partition_path("reports", {"date": date})
+        the_lake.filesystem.create_dir(folder, recursive=True)
+        with the_lake.filesystem.open_output_stream(f"{folder}/{REPORT_FILE}") as stream:
+            stream.write(text.encode())
     return dg.MaterializeResult(
         metadata={"path": the_lake.uri(f"{folder}/{REPORT_FILE}"), "report": dg.MetadataValue.md(text)}
     )

@@ -4,8 +4,7 @@ import dagster as dg
 
 from flowpipe.lib.conservation import window_totals
 from flowpipe.lib.resources import LakeResource
-from flowpipe.lib.windows import window_for
-from flowpipe.partitions import window_partitions
+from flowpipe.partitions import window_partitions, windows_in
 
 
 @dg.asset_check(asset="conversations", blocking=True, partitions_def=window_partitions)
@@ -13,16 +12,18 @@ def conversations__bytes_conserved(
     context: dg.AssetCheckExecutionContext, lake: LakeResource
 ) -> dg.AssetCheckResult:
     """Bytes and packets of OK records are equal in raw_flow_logs and in conversations' logged totals."""
-    window = window_for(context.partition_time_window)
-    totals = window_totals(lake.get(), window.partition)
+    totals = [
+        window_totals(lake.get(), window.partition) for window in windows_in(context.partition_time_window)
+    ]
     return dg.AssetCheckResult(
-        passed=totals.conserved,
+        passed=all(total.conserved for total in totals),
         metadata={
-            "raw_bytes": totals.raw_bytes,
-            "logged_bytes": totals.logged_bytes,
-            "raw_packets": totals.raw_packets,
-            "logged_packets": totals.logged_packets,
-            "counted_bytes": totals.counted_bytes,
-            "duplicate_bytes_removed": totals.duplicate_bytes,
+            "raw_bytes": sum(total.raw_bytes for total in totals),
+            "logged_bytes": sum(total.logged_bytes for total in totals),
+            "raw_packets": sum(total.raw_packets for total in totals),
+            "logged_packets": sum(total.logged_packets for total in totals),
+            "counted_bytes": sum(total.counted_bytes for total in totals),
+            "duplicate_bytes_removed": sum(total.duplicate_bytes for total in totals),
+            "windows_not_conserved": sum(not total.conserved for total in totals),
         },
     )

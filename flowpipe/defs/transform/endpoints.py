@@ -5,8 +5,7 @@ import dagster as dg
 from flowpipe.lib.address_resolver import resolve_addresses
 from flowpipe.lib.resources import LakeResource
 from flowpipe.lib.window_addresses import addresses_in_partition
-from flowpipe.lib.windows import window_for
-from flowpipe.partitions import window_partitions
+from flowpipe.partitions import single_run, window_partitions, windows_in
 
 
 @dg.asset(
@@ -14,18 +13,18 @@ from flowpipe.partitions import window_partitions
     kinds={"parquet"},
     partitions_def=window_partitions,
     deps=["raw_flow_logs", "address_book", "cidr_book"],
+    backfill_policy=single_run,
 )
 def endpoints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
     """One row per distinct address in the window's records, with the entity it belongs to."""
-    window = window_for(context.partition_time_window)
     the_lake = lake.get()
-    addresses = addresses_in_partition(the_lake, window.partition)
-    named = resolve_addresses(
-        addresses,
-        the_lake.read_partition("address_book", window.partition),
-        the_lake.read_partition("cidr_book", window.partition),
-    )
-    the_lake.write_table("endpoints", window.partition, named)
+    for window in windows_in(context.partition_time_window):
+        named = resolve_addresses(
+            addresses_in_partition(the_lake, window.partition),
+            the_lake.read_partition("address_book", window.partition),
+            the_lake.read_partition("cidr_book", window.partition),
+        )
+        the_lake.write_table("endpoints", window.partition, named)
     counts = named.group_by("entity_type").aggregate([("ip", "count")]).to_pylist()
     return dg.MaterializeResult(
         metadata={

@@ -8,16 +8,20 @@ from pydantic import Field
 
 from flowpipe.lib.resources import SQL_ROOT, LakeResource, SqlEngineResource
 from flowpipe.lib.sql_models import SqlModel, discover_models
-from flowpipe.lib.windows import window_for
-from flowpipe.partitions import window_partitions
+from flowpipe.partitions import single_run, window_partitions, windows_in
 
 PREVIEW_ROWS = 10
 
 
 class SqlModelConfig(dg.Config):
-    """Values the models read with var()."""
+    """Values the models read with var(): ranking and the data-transfer price table (USD per GB)."""
 
     top_n: int = Field(default=100, description="rows kept in ranked rollups such as top_talkers")
+    cross_az_usd_per_gb: float = Field(
+        default=0.01, description="cross-AZ data transfer, charged in each direction (AWS list price)"
+    )
+    nat_gateway_usd_per_gb: float = Field(default=0.045, description="NAT gateway data processing")
+    internet_egress_usd_per_gb: float = Field(default=0.09, description="data transfer out to the internet")
 
 
 def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[str]:
@@ -37,18 +41,20 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel]) -> dg.AssetsDefin
         partitions_def=window_partitions,
         deps=_deps(model, models),
         description=_description(model),
+        backfill_policy=single_run,
     )
     def _asset(
         context: dg.AssetExecutionContext, config: SqlModelConfig, lake: LakeResource, sql: SqlEngineResource
     ) -> dg.MaterializeResult:
-        window = window_for(context.partition_time_window)
+        windows = windows_in(context.partition_time_window)
         the_lake = lake.get()
         engine = sql.engine(the_lake)
         variables = config.model_dump()
         if not model.is_table:
-            columns = engine.describe(models, model.name, window.partition, variables)
+            columns = engine.describe(models, model.name, windows[-1].partition, variables)
             return dg.MaterializeResult(metadata={"columns": dg.MetadataValue.json(dict(columns))})
-        rows = engine.build(models, model.name, window.partition, variables)
+        rows = sum(engine.build(models, model.name, window.partition, variables) for window in windows)
+        window = windows[-1]
         preview = the_lake.read_partition(model.name, window.partition).slice(0, PREVIEW_ROWS).to_pandas()
         return dg.MaterializeResult(
             metadata={
