@@ -52,6 +52,14 @@ def simulate_date(scale: float = 0.2, prefix: str = "", fields: tuple[str, ...] 
     return simulate(DATE, bucket=BUCKET, prefix=prefix, scale=scale, **kwargs)
 
 
+def materialize_date() -> dg.ExecuteInProcessResult:
+    """Runs date_job (the daily rollups and the report) for the simulated date."""
+    from flowpipe.definitions import defs
+
+    job = defs().resolve_job_def("date_job")
+    return job.execute_in_process(partition_key=DATE.isoformat(), raise_on_error=False)
+
+
 def materialize_window(window: str) -> dg.ExecuteInProcessResult:
     """Runs window_job for one window with the Definitions the UI loads (resources from the environment)."""
     from flowpipe.definitions import defs

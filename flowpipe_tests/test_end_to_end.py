@@ -1,6 +1,7 @@
 """The whole chain on the simulated account, compared with the traffic the account sent, exactly."""
 
 import gzip
+from pathlib import Path
 
 import boto3
 import pandas as pd
@@ -13,6 +14,7 @@ from flowpipe_tests.simulated_run import (
     BUCKET,
     DATE,
     SimulatedRun,
+    materialize_date,
     materialize_window,
     reset_account,
     simulate_date,
@@ -37,7 +39,7 @@ def run(request, moto_server, tmp_path_factory) -> SimulatedRun:
     environment = simulated_environment(moto_server, lake_root)
     with patched_environment(environment):
         simulation = simulate_date(fields=request.param)
-        results = [materialize_window(window) for window in WINDOWS]
+        results = [materialize_window(window) for window in WINDOWS] + [materialize_date()]
     assert all(result.success for result in results)
     return SimulatedRun(simulation, Lake(str(lake_root)), environment)
 
@@ -96,6 +98,30 @@ def test_top_talkers_are_the_named_pairs_of_the_ground_truth(run, window):
     mismatched = talkers.loc[top.index, "client_count"] != top.clients
     assert not mismatched.any(), talkers.loc[top.index][mismatched].join(top.clients).to_string()
     assert list(talkers.sort_values("rank").index[:5]) == list(top.index[:5])
+
+
+def test_daily_top_talkers_are_both_windows_together(run):
+    truth = run.simulation.ground_truth
+    accepted = truth[truth.action == "ACCEPT"]
+    expected = (
+        accepted.assign(bytes=accepted.bytes_up + accepted.bytes_down)
+        .groupby(["client_name", "server_name", "server_port"])
+        .bytes.sum()
+        .sort_values(ascending=False)
+    )
+    daily = run.lake.read_partition("daily_top_talkers", {"date": DATE.isoformat()}).to_pandas()
+    daily = daily.set_index(["client_name", "server_name", "server_port"]).sort_values("rank")
+    top = expected.head(len(daily))
+    assert daily.loc[top.index, "bytes"].tolist() == top.tolist()
+    assert list(daily.index[:5]) == list(top.index[:5])
+
+
+def test_the_report_names_the_dates_top_pairs(run):
+    report = run.lake.partition_path("reports", {"date": DATE.isoformat()}) + "/report.md"
+    text = Path(report).read_text()
+    first = run.lake.read_partition("daily_top_talkers", {"date": DATE.isoformat()}).to_pandas()
+    top = first.sort_values("rank").iloc[0]
+    assert f"| {top.client_name}" in text and top.server_name in text
 
 
 @pytest.mark.parametrize("window", WINDOWS)

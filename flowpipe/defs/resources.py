@@ -16,7 +16,9 @@ def resources() -> dg.Definitions:
     settings = Settings.from_environment()
     return dg.Definitions(
         resources={
-            "flow_log_source": FlowLogSourceResource(location=settings.flow_logs),
+            "flow_log_source": FlowLogSourceResource(
+                location=settings.flow_logs, log_format=settings.log_format
+            ),
             "lake": LakeResource(root=settings.lake),
             "aws": AwsInventoryResource(
                 regions=settings.regions,

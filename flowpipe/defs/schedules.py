@@ -8,16 +8,18 @@ from flowpipe.partitions import configured_timezone, date_partitions, window_par
 LATE_DELIVERY_MINUTES = 20
 DATE_DELAY_MINUTES = LATE_DELIVERY_MINUTES + 30
 
+DATE_GROUPS = ("daily", "report")
+
 window_job = dg.define_asset_job(
     "window_job",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("report"),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(*DATE_GROUPS),
     description="Every window-partitioned asset: extraction, inventory, enrichment and rollups.",
 )
 
 date_job = dg.define_asset_job(
     "date_job",
-    selection=dg.AssetSelection.groups("report"),
-    description="The daily report of a date, from its day and night windows.",
+    selection=dg.AssetSelection.groups(*DATE_GROUPS),
+    description="A date's rollups and report, from its day and night windows.",
 )
 
 

@@ -3,18 +3,16 @@
 import pandas as pd
 
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.windows import DAY, NIGHT
 
 TOP_ROWS = 20
 
 
-def _windows_of(lake: Lake, table: str, date: str) -> pd.DataFrame:
-    frames = []
-    for window in (DAY, NIGHT):
-        if lake.partition_files(table, {"date": date, "window": window}):
-            frame = lake.read_partition(table, {"date": date, "window": window}).to_pandas()
-            frames.append(frame.assign(window=window))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+def _daily(lake: Lake, table: str, date: str) -> pd.DataFrame:
+    """A date's daily rollup (both windows together), empty if it was not built."""
+    partition = {"date": date}
+    if not lake.partition_files(table, partition):
+        return pd.DataFrame()
+    return lake.read_partition(table, partition).to_pandas()
 
 
 def human_bytes(count: float) -> str:
@@ -35,26 +33,9 @@ def named(name: str, count: int, kind: str) -> str:
 
 
 def date_top_talkers(lake: Lake, date: str, limit: int = TOP_ROWS) -> pd.DataFrame:
-    """Both windows' top talkers summed per named pair and port (counts: the larger window's)."""
-    talkers = _windows_of(lake, "top_talkers", date)
-    if talkers.empty:
-        return talkers
-    keys = ["client_name", "client_type", "server_name", "server_type", "server_port", "protocol", "service"]
-    summed = (
-        talkers.fillna({"service": ""})
-        .groupby(keys, as_index=False)
-        .agg(
-            bytes=("bytes", "sum"),
-            bytes_up=("bytes_up", "sum"),
-            bytes_down=("bytes_down", "sum"),
-            flows=("flows", "sum"),
-            client_count=("client_count", "max"),
-            server_count=("server_count", "max"),
-        )
-    )
-    return summed.sort_values(["bytes", "client_name", "server_name"], ascending=[False, True, True]).head(
-        limit
-    )
+    """The date's top talkers, both windows together, by rank."""
+    talkers = _daily(lake, "daily_top_talkers", date)
+    return talkers.sort_values("rank").head(limit) if not talkers.empty else talkers
 
 
 def talkers_table(talkers: pd.DataFrame) -> list[dict[str, str]]:
@@ -72,7 +53,7 @@ def talkers_table(talkers: pd.DataFrame) -> list[dict[str, str]]:
 
 def render_report(lake: Lake, date: str) -> str:
     talkers = date_top_talkers(lake, date)
-    efs = _windows_of(lake, "efs_clients", date)
+    efs = _daily(lake, "daily_efs_clients", date)
     lines = [f"# flowpipe report for {date}", "", "## Top talkers (accepted traffic, client -> server)", ""]
     lines.append(
         pd.DataFrame(talkers_table(talkers)).to_markdown(index=False) if not talkers.empty else "none"
@@ -81,7 +62,7 @@ def render_report(lake: Lake, date: str) -> str:
     if efs.empty:
         lines.append("none")
     else:
-        efs_columns = ["window", "file_system_name", "client_name", "client_az", "mount_target_az", "bytes"]
+        efs_columns = ["file_system_name", "client_name", "client_az", "mount_target_az", "bytes"]
         efs = efs.sort_values("bytes", ascending=False)[efs_columns].assign(
             bytes=efs["bytes"].map(human_bytes)
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from flowpipe.lib.cloudwatch_source import CloudWatchFlowLogSource
 from flowpipe.lib.flow_sources import FlowLogSource, open_flow_log_source
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.sql_engine import DuckDBSettings, SqlEngine
@@ -18,16 +19,22 @@ SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
 
 
 class FlowLogSourceResource(dg.ConfigurableResource):
-    """The flow log delivery: s3://bucket/prefix above AWSLogs/, or a local folder in the same layout."""
+    """The flow log delivery: s3://bucket/prefix above AWSLogs/, a local folder in the same layout, or a
+    CloudWatch Logs group (logs:GROUP), whose records have no header: their format is the flow log's
+    LogFormat, else `log_format`, else AWS's default."""
 
-    location: str = Field(description="s3://bucket/prefix (above AWSLogs/) or a local folder")
+    location: str = Field(description="s3://bucket/prefix (above AWSLogs/), a local folder, or logs:GROUP")
+    log_format: str | None = Field(
+        default=None, description="for logs:GROUP when describe_flow_logs can't say"
+    )
 
-    def open(self) -> FlowLogSource:
+    def open(self) -> FlowLogSource | CloudWatchFlowLogSource:
         if not self.location.strip():
             raise ValueError(
-                "FLOWPIPE_FLOW_LOGS is not set: give s3://bucket/prefix (above AWSLogs/) or a local folder"
+                "FLOWPIPE_FLOW_LOGS is not set: give s3://bucket/prefix (above AWSLogs/), a local folder"
+                " or logs:LOG_GROUP"
             )
-        return open_flow_log_source(self.location)
+        return open_flow_log_source(self.location, log_format=self.log_format)
 
 
 class LakeResource(dg.ConfigurableResource):

@@ -20,6 +20,7 @@ def _list(value: str | None) -> list[str]:
 @dataclass(frozen=True)
 class Settings:
     flow_logs: str
+    log_format: str | None
     lake: str
     regions: list[str]
     role_arns: list[str]
@@ -33,6 +34,7 @@ class Settings:
         ]
         return cls(
             flow_logs=os.environ.get("FLOWPIPE_FLOW_LOGS", ""),
+            log_format=os.environ.get("FLOWPIPE_LOG_FORMAT") or None,
             lake=os.environ.get("FLOWPIPE_LAKE") or DEFAULT_LAKE,
             regions=regions,
             role_arns=_list(os.environ.get("FLOWPIPE_ROLE_ARNS")),

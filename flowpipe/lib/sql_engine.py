@@ -6,7 +6,7 @@ model's own SQL runs and its rows are written batch by batch, so memory holds a 
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,33 +65,45 @@ class SqlEngine:
         conn: duckdb.DuckDBPyConnection,
         models: Mapping[str, SqlModel],
         name: str,
-        partition: Mapping[str, str],
+        inputs: Sequence[Mapping[str, str]],
         variables: Mapping[str, Any] | None = None,
     ) -> str:
-        """Registers everything `name` reads and returns its rendered SQL, ready to run on `conn`."""
+        """Registers everything `name` reads from the input partitions (one window, or a date's two) and
+        returns its rendered SQL, ready to run on `conn`."""
         for seed, path in discover_seeds(self.sql_root).items():
             conn.read_csv(str(path), header=True).create_view(seed)
         sources, tables = lake_inputs(models, name)
         for table in sorted(sources):
-            self._register_partition(conn, table, source_relation(table), partition)
+            self._register_partitions(conn, table, source_relation(table), inputs)
         for table in sorted(tables):
-            self._register_partition(conn, table, table, partition)
+            self._register_partitions(conn, table, table, inputs)
         for view in upstream_views(models, name):
             conn.execute(f"create or replace temp view {view} as {render(models[view], variables)}")
         return render(models[name], variables)
 
-    def _register_partition(
-        self, conn: duckdb.DuckDBPyConnection, table: str, relation: str, partition: Mapping[str, str]
+    def _register_partitions(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        table: str,
+        relation: str,
+        partitions: Sequence[Mapping[str, str]],
     ) -> None:
-        files = self.lake.partition_files(table, partition)
-        if not files:
-            where = self.lake.uri(self.lake.partition_path(table, partition))
-            raise MissingInputError(f"input {table} has no partition at {where}; materialize it first")
+        """A view over the partitions' files; the rows carry their partition columns (date, window)."""
+        files = []
+        for partition in partitions:
+            found = self.lake.partition_files(table, partition)
+            if not found:
+                where = self.lake.uri(self.lake.partition_path(table, partition))
+                raise MissingInputError(f"input {table} has no partition at {where}; materialize it first")
+            files += found
         if isinstance(self.lake.filesystem, pafs.LocalFileSystem):
-            conn.read_parquet(files).create_view(relation)
+            conn.read_parquet(files, hive_partitioning=True).create_view(relation)
         else:
             # DuckDB has no S3 access of its own here (no httpfs); Arrow reads the objects for it.
-            conn.register(relation, ds.dataset(files, filesystem=self.lake.filesystem, format="parquet"))
+            dataset = ds.dataset(
+                files, filesystem=self.lake.filesystem, format="parquet", partitioning="hive"
+            )
+            conn.register(relation, dataset)
 
     def build(
         self,
@@ -99,15 +111,21 @@ class SqlEngine:
         name: str,
         partition: Mapping[str, str],
         variables: Mapping[str, Any] | None = None,
+        *,
+        inputs: Sequence[Mapping[str, str]] | None = None,
+        table: str | None = None,
     ) -> int:
-        """Materializes a table model's partition in the lake; returns its row count."""
+        """Materializes a table model's partition in the lake and returns its row count. By default it
+        reads the same partition it writes; a daily build reads the date's windows (`inputs`) and writes
+        `table` (daily_<model>)."""
+        output = table or name
         with self.connect() as conn:
-            sql = self.prepare(conn, models, name, partition, variables)
+            sql = self.prepare(conn, models, name, inputs or [partition], variables)
             reader = conn.sql(sql).fetch_record_batch(BATCH_ROWS)
-            with self.lake.partition_writer(name, partition, reader.schema) as writer:
+            with self.lake.partition_writer(output, partition, reader.schema) as writer:
                 for batch in reader:
                     writer.write(batch)
-        logger.info("built %s for %s: %s rows", name, dict(partition), writer.rows)
+        logger.info("built %s for %s: %s rows", output, dict(partition), writer.rows)
         return writer.rows
 
     def describe(
@@ -119,6 +137,6 @@ class SqlEngine:
     ) -> list[tuple[str, str]]:
         """A view model's columns and types, from planning its SQL over the partition's inputs."""
         with self.connect() as conn:
-            sql = self.prepare(conn, models, name, partition, variables)
+            sql = self.prepare(conn, models, name, [partition], variables)
             relation = conn.sql(sql)
             return list(zip(relation.columns, [str(dtype) for dtype in relation.dtypes], strict=True))

@@ -5,6 +5,11 @@ The rendered SQL names every input as a plain relation (`ref('x')` -> `x`), so t
 engine that can register the inputs as views (DuckDB here; Spark SQL registers temp views the same way).
 Models under `staging/` and `intermediate/` are views, inlined into whatever reads them; `marts/` are
 tables written to the lake. A model may override that with `{{ config(materialized='table') }}`.
+
+Grains: a model is built per window by default. A mart that reads only other tables (a rollup of
+conversations) is also built per date, by the same SQL over both windows' rows: `daily_top_talkers` is
+`top_talkers` over a whole date. A model written for dates only says `{{ config(grain='date') }}`; the
+rows it reads carry the `window` they came from.
 """
 
 import graphlib
@@ -16,6 +21,9 @@ from typing import Any
 import jinja2
 
 LAYERS = ("staging", "intermediate", "marts")
+WINDOW_GRAIN = "window"
+DATE_GRAIN = "date"
+DAILY_PREFIX = "daily_"
 SEEDS_FOLDER = "seeds"
 MACROS_FOLDER = "macros"
 DIALECTS = ("duckdb", "spark", "trino")
@@ -35,6 +43,7 @@ class SqlModel:
     sources: tuple[str, ...]
     materialized: str
     description: str = ""
+    grain: str = WINDOW_GRAIN
 
     @property
     def is_table(self) -> bool:
@@ -125,6 +134,7 @@ def discover_models(root: Path) -> dict[str, SqlModel]:
                 sources=tuple(dict.fromkeys(recorder.sources)),
                 materialized=recorder.config.get("materialized", _DEFAULT_MATERIALIZATION[layer]),
                 description=_description(template),
+                grain=recorder.config.get("grain", WINDOW_GRAIN),
             )
     for model in models.values():
         unknown = [name for name in model.refs if name not in models and name not in seeds]
@@ -196,3 +206,14 @@ def lake_inputs(models: Mapping[str, SqlModel], name: str) -> tuple[set[str], se
         tables.update(ref for ref in models[view].refs if ref in models and models[ref].is_table)
     tables.update(ref for ref in models[name].refs if ref in models and models[ref].is_table)
     return sources, tables
+
+
+def has_daily_twin(models: Mapping[str, SqlModel], name: str) -> bool:
+    """A window mart that reads only lake tables of flowpipe's (no sources) is built per date too."""
+    model = models[name]
+    sources, _ = lake_inputs(models, name)
+    return model.layer == "marts" and model.is_table and model.grain == WINDOW_GRAIN and not sources
+
+
+def daily_table(name: str) -> str:
+    return f"{DAILY_PREFIX}{name}"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import dagster as dg
 from pydantic import Field
 
+from flowpipe.lib.cloudwatch_source import CloudWatchFlowLogSource
 from flowpipe.lib.extraction import ExtractionStats, extract_window
 from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA
@@ -38,7 +39,7 @@ class _Landed:
 
 def _land_window(
     context: dg.AssetExecutionContext,
-    source: FlowLogSource,
+    source: FlowLogSource | CloudWatchFlowLogSource,
     lake: Lake,
     window: Window,
     config: RawFlowLogsConfig,

@@ -13,10 +13,7 @@ REPORT_FILE = "report.md"
     group_name="report",
     kinds={"markdown"},
     partitions_def=date_partitions,
-    deps=[
-        dg.AssetDep("top_talkers", partition_mapping=dg.TimeWindowPartitionMapping()),
-        dg.AssetDep("efs_clients", partition_mapping=dg.TimeWindowPartitionMapping()),
-    ],
+    deps=["daily_top_talkers", "daily_efs_clients"],
     backfill_policy=single_run,
 )
 def report(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:

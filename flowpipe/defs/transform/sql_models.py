@@ -1,14 +1,19 @@
 """One Dagster asset per SQL model in dbt_like_sql/: views are checked, tables are built into the lake.
 
-Adding a `.sql` file adds an asset; no Python changes. Lineage follows `ref()` and `source()`.
+Adding a `.sql` file adds an asset; no Python changes. Lineage follows `ref()` and `source()`. A rollup
+of conversations also gets a daily asset (`daily_<model>`, group `daily`): the same SQL over the date's
+two windows; a model with `config(grain='date')` is only daily.
 """
 
 import dagster as dg
 from pydantic import Field
 
+from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SQL_ROOT, LakeResource, SqlEngineResource
-from flowpipe.lib.sql_models import SqlModel, discover_models
-from flowpipe.partitions import single_run, window_partitions, windows_in
+from flowpipe.lib.sql_engine import SqlEngine
+from flowpipe.lib.sql_models import DATE_GRAIN, SqlModel, daily_table, discover_models, has_daily_twin
+from flowpipe.lib.windows import DAY, NIGHT
+from flowpipe.partitions import date_partitions, dates_in, single_run, window_partitions, windows_in
 
 PREVIEW_ROWS = 10
 
@@ -24,22 +29,29 @@ class SqlModelConfig(dg.Config):
     internet_egress_usd_per_gb: float = Field(default=0.09, description="data transfer out to the internet")
 
 
-def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[str]:
-    return [ref for ref in model.refs if ref in models] + list(model.sources)
-
-
 def _description(model: SqlModel) -> str:
     """The model's grain line, then how it is materialized and from which file."""
     return f"{model.description}\n\n({model.materialized}: {model.path.relative_to(SQL_ROOT.parent)})"
 
 
-def _model_asset(model: SqlModel, models: dict[str, SqlModel]) -> dg.AssetsDefinition:
+def _result(lake: Lake, table: str, partition: dict[str, str], rows: int) -> dg.MaterializeResult:
+    preview = lake.read_partition(table, partition).slice(0, PREVIEW_ROWS).to_pandas()
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": rows,
+            "path": lake.uri(lake.partition_path(table, partition)),
+            "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+        }
+    )
+
+
+def _window_asset(model: SqlModel, models: dict[str, SqlModel]) -> dg.AssetsDefinition:
     @dg.asset(
         name=model.name,
         group_name="transform",
         kinds={"duckdb", "parquet"} if model.is_table else {"duckdb"},
         partitions_def=window_partitions,
-        deps=_deps(model, models),
+        deps=[ref for ref in model.refs if ref in models] + list(model.sources),
         description=_description(model),
         backfill_policy=single_run,
     )
@@ -48,21 +60,42 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel]) -> dg.AssetsDefin
     ) -> dg.MaterializeResult:
         windows = windows_in(context.partition_time_window)
         the_lake = lake.get()
-        engine = sql.engine(the_lake)
+        engine: SqlEngine = sql.engine(the_lake)
         variables = config.model_dump()
         if not model.is_table:
             columns = engine.describe(models, model.name, windows[-1].partition, variables)
             return dg.MaterializeResult(metadata={"columns": dg.MetadataValue.json(dict(columns))})
         rows = sum(engine.build(models, model.name, window.partition, variables) for window in windows)
-        window = windows[-1]
-        preview = the_lake.read_partition(model.name, window.partition).slice(0, PREVIEW_ROWS).to_pandas()
-        return dg.MaterializeResult(
-            metadata={
-                "row_count": rows,
-                "path": the_lake.uri(the_lake.partition_path(model.name, window.partition)),
-                "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
-            }
-        )
+        return _result(the_lake, model.name, windows[-1].partition, rows)
+
+    return _asset
+
+
+def _date_asset(model: SqlModel, models: dict[str, SqlModel], table: str) -> dg.AssetsDefinition:
+    window_inputs = [ref for ref in model.refs if ref in models]
+
+    @dg.asset(
+        name=table,
+        group_name="daily",
+        kinds={"duckdb", "parquet"},
+        partitions_def=date_partitions,
+        deps=[dg.AssetDep(ref, partition_mapping=dg.TimeWindowPartitionMapping()) for ref in window_inputs],
+        description=f"{_description(model)}\n\nPer date: its day and night windows together.",
+        backfill_policy=single_run,
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, config: SqlModelConfig, lake: LakeResource, sql: SqlEngineResource
+    ) -> dg.MaterializeResult:
+        the_lake = lake.get()
+        engine = sql.engine(the_lake)
+        rows, partition = 0, {}
+        for date in dates_in(context.partition_time_window):
+            partition = {"date": date}
+            inputs = [{"date": date, "window": window} for window in (DAY, NIGHT)]
+            rows += engine.build(
+                models, model.name, partition, config.model_dump(), inputs=inputs, table=table
+            )
+        return _result(the_lake, table, partition, rows)
 
     return _asset
 
@@ -70,4 +103,12 @@ def _model_asset(model: SqlModel, models: dict[str, SqlModel]) -> dg.AssetsDefin
 @dg.definitions
 def sql_model_assets() -> dg.Definitions:
     models = discover_models(SQL_ROOT)
-    return dg.Definitions(assets=[_model_asset(model, models) for model in models.values()])
+    assets = []
+    for model in models.values():
+        if model.grain == DATE_GRAIN:
+            assets.append(_date_asset(model, models, model.name))
+            continue
+        assets.append(_window_asset(model, models))
+        if has_daily_twin(models, model.name):
+            assets.append(_date_asset(model, models, daily_table(model.name)))
+    return dg.Definitions(assets=assets)

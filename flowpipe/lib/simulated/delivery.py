@@ -76,7 +76,7 @@ def log_files(
     fields: tuple[str, ...],
 ) -> Iterator[tuple[str, bytes]]:
     """(key, gzip bytes) of every 5-minute file, oldest first."""
-    lines = _lines(records, fields)
+    lines = record_lines(records, fields)
     header = " ".join(fields)
     file_times = (records["end"].astype("int64") // FILE_SECONDS) * FILE_SECONDS
     for file_time, group in lines.groupby(file_times.to_numpy(), sort=True):
@@ -109,7 +109,7 @@ def _folder(
     return folder + (f"{stamp:%H}/" if per_hour else "")
 
 
-def _lines(records: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:
+def record_lines(records: pd.DataFrame, fields: tuple[str, ...]) -> pd.Series:
     """One text line per record, "-" where a field is null or the records do not carry it."""
     columns = []
     for name in fields:

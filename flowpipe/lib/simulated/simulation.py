@@ -9,6 +9,7 @@ import pandas as pd
 
 from flowpipe.lib.flow_fields import DEFAULT_FORMAT
 from flowpipe.lib.simulated.account import DEFAULT_BUCKET, AccountModel, build_account, ensure_bucket
+from flowpipe.lib.simulated.cloudwatch_delivery import deliver_to_cloudwatch
 from flowpipe.lib.simulated.delivery import deliver_to_s3
 from flowpipe.lib.simulated.traffic import Traffic, generate_traffic
 
@@ -38,11 +39,13 @@ def simulate(
     *,
     region: str = "us-east-1",
     model: AccountModel | None = None,
+    log_group: str | None = None,
 ) -> Simulation:
     """Builds the account (unless `model` is one built before) and delivers one date's flow logs to S3.
 
     The flow log's destination is the bare bucket ARN because moto rejects an ARN with a prefix
-    (FACTS.md §2); the files are still written under `prefix`, as AWS would with a prefixed ARN.
+    (moto refuses a prefixed ARN); the files are still written under `prefix`, as AWS would with one.
+    With `log_group`, the same records also go to a CloudWatch Logs group, through a second flow log.
     """
     ensure_bucket(bucket, region)
     if model is None:
@@ -58,5 +61,21 @@ def simulate(
         flow_log_id=model.flow_log_id,
         fields=fields,
     )
+    if log_group:
+        _flow_log_to_cloudwatch(model, log_group, fields)
+        deliver_to_cloudwatch(traffic.records, boto3.client("logs", region_name=region), log_group, fields)
     log.info("simulated %s: %d records in %d objects", date, len(traffic.records), len(keys))
     return Simulation(model=model, traffic=traffic, bucket=bucket, prefix=prefix, keys=keys)
+
+
+def _flow_log_to_cloudwatch(model: AccountModel, group: str, fields: tuple[str, ...]) -> None:
+    """A VPC flow log to the group, so describe_flow_logs tells readers the group's record format."""
+    boto3.client("ec2", region_name=model.region).create_flow_logs(
+        ResourceIds=[model.vpc_id],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName=group,
+        DeliverLogsPermissionArn=f"arn:aws:iam::{model.account_id}:role/flow-logs-delivery",
+        LogFormat=" ".join(f"${{{name}}}" for name in fields),
+    )

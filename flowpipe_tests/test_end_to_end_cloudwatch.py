@@ -1,0 +1,51 @@
+"""The whole chain over a CloudWatch Logs group (logs:GROUP), compared with the traffic the account sent.
+
+CloudWatch refuses events older than 14 days, so this simulates the day before yesterday.
+"""
+
+import datetime
+
+import pytest
+
+from flowpipe.lib.lake import Lake
+from flowpipe.lib.simulated.moto_server import patched_environment
+from flowpipe.lib.simulated.simulation import simulate
+from flowpipe_tests.simulated_run import BUCKET, reset_account, simulated_environment
+
+GROUP = "/vpc/flow-logs"
+KEY = ["client_ip", "server_ip", "server_port", "protocol", "action"]
+
+
+@pytest.fixture(scope="module")
+def run(moto_server, tmp_path_factory):
+    from flowpipe.definitions import defs
+
+    reset_account(moto_server)
+    date = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=2)
+    lake_root = tmp_path_factory.mktemp("lake")
+    environment = {**simulated_environment(moto_server, lake_root), "FLOWPIPE_FLOW_LOGS": f"logs:{GROUP}"}
+    with patched_environment(environment):
+        simulation = simulate(date, bucket=BUCKET, scale=0.05, log_group=GROUP)
+        job = defs().resolve_job_def("window_job")
+        results = [
+            job.execute_in_process(partition_key=f"{date.isoformat()}-{hour}") for hour in ("06:00", "18:00")
+        ]
+    assert all(result.success for result in results)
+    return date, simulation, Lake(str(lake_root))
+
+
+@pytest.mark.parametrize("window", ["day", "night"])
+def test_conversations_from_cloudwatch_equal_the_traffic_sent(run, window):
+    date, simulation, lake = run
+    truth = simulation.ground_truth[simulation.ground_truth.window == window].set_index(KEY).sort_index()
+    found = lake.read_partition("conversations", {"date": date.isoformat(), "window": window}).to_pandas()
+    found = found[found.traffic_class != "nat-gateway-transit"].set_index(KEY).sort_index()
+    assert found.index.equals(truth.index)
+    assert found.bytes_up.tolist() == truth.bytes_up.tolist()
+    assert found.bytes_down.tolist() == truth.bytes_down.tolist()
+
+
+def test_records_name_their_log_stream(run):
+    date, _, lake = run
+    raw = lake.read_partition("raw_flow_logs", {"date": date.isoformat(), "window": "day"}).to_pandas()
+    assert raw.source_uri.str.match(rf"^logs:{GROUP}/eni-[0-9a-f]+-all$").all()
