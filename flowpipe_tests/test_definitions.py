@@ -11,23 +11,44 @@ ASSETS = [
     "address_book",
     "cidr_book",
     "conversations",
+    "cross_az_traffic",
+    "daily_cross_az_traffic",
+    "daily_efs_clients",
+    "daily_egress",
+    "daily_lambda_to_rds_direct",
+    "daily_lb_bypass",
+    "daily_nfs_other",
+    "daily_rejected_traffic",
+    "daily_ssh_rdp_exposure",
+    "daily_top_ports",
+    "daily_top_talkers",
     "efs_clients",
+    "egress",
     "endpoints",
     "int_flows_deduplicated",
     "int_flows_oriented",
     "int_interfaces_classified",
     "inventory_snapshot",
+    "lambda_to_rds_direct",
+    "lb_bypass",
+    "nfs_other",
     "raw_flow_log_rejects",
     "raw_flow_logs",
+    "rejected_traffic",
     "report",
+    "ssh_rdp_exposure",
     "stg_lake__address_book",
     "stg_lake__endpoints",
     "stg_lake__raw_flow_logs",
+    "top_ports",
     "top_talkers",
 ]
 CHECKS = [
     "conversations:conversations__bytes_conserved",
+    "conversations:freshness_check",
+    "raw_flow_logs:freshness_check",
     "raw_flow_logs:raw_flow_logs__rejects_below_threshold",
+    "top_talkers:freshness_check",
 ]
 SCHEDULES = {"window_job_schedule": "20 6,18 * * *", "date_job_schedule": "50 6 * * *"}
 
@@ -59,6 +80,10 @@ def test_schedules_run_after_each_window_closes(definitions):
     schedules = {s.name: s.cron_schedule for s in definitions.schedules}
     assert schedules == SCHEDULES
     assert {job.name for job in definitions.jobs} == {"window_job", "date_job"}
+    assert {sensor.name for sensor in definitions.sensors} == {
+        "flow_log_arrival_sensor",
+        "freshness_checks_sensor",
+    }
 
 
 def test_window_schedule_requests_the_window_that_just_closed(definitions):

@@ -49,23 +49,27 @@ connections as (
         max(case when not src_is_a then sent_syn else 0 end) as b_sent_syn,
         max(case when not src_is_a then sent_syn_ack else 0 end) as b_sent_syn_ack,
         min(case when src_is_a then first_seen end) as a_first_sent,
-        min(case when not src_is_a then first_seen end) as b_first_sent
+        min(case when not src_is_a then first_seen end) as b_first_sent,
+        max(case when is_transit then 1 else 0 end) as is_transit
     from canonical
     group by a_addr, a_port, b_addr, b_port, protocol
 ),
 
+-- a NAT gateway's views repeat its clients' own connections: they are not more peers
 endpoint_sides as (
     select
         a_addr as addr,
         a_port as port,
         protocol
     from connections
+    where is_transit = 0
     union all
     select
         b_addr as addr,
         b_port as port,
         protocol
     from connections
+    where is_transit = 0
 ),
 
 peer_counts as (

@@ -1,7 +1,8 @@
 """The address book: one row per IP address the inventory knows, named after the resource that owns it.
 
 Addresses come from the ENIs (private, secondary, public and IPv6), then from the service tables for
-any address whose ENI the inventory could not list (NAT gateway, mount target, instance).
+any address whose ENI the inventory could not list (NAT gateway, mount target, ECS task, Elastic IP,
+instance).
 """
 
 import ipaddress
@@ -90,10 +91,28 @@ def _service_entries(tables: dict[str, pa.Table]) -> Iterator[dict]:
             "private_ip_address": target.get("ip_address"),
             "is_public": False,
         }
+    for task in _rows(tables, "inventory_ecs_tasks"):
+        yield {**task, "is_public": False}
+    yield from _elastic_ip_entries(tables)
     for instance in _rows(tables, "inventory_instances"):
         eni = {**instance, "network_interface_id": None, "attachment_instance_id": instance["instance_id"]}
         yield {**eni, "private_ip_address": instance.get("private_ip_address"), "is_public": False}
         yield {**eni, "private_ip_address": instance.get("public_ip_address"), "is_public": True}
+
+
+def _elastic_ip_entries(tables: dict[str, pa.Table]) -> Iterator[dict]:
+    """An Elastic IP's public address, as an address of the ENI (or instance) it is associated with."""
+    enis = {}
+    for eni in _rows(tables, "inventory_network_interfaces"):
+        enis.setdefault(eni["network_interface_id"], eni)
+    for address in _rows(tables, "inventory_elastic_ips"):
+        eni = enis.get(address.get("network_interface_id"))
+        owner = eni or {
+            **address,
+            "attachment_instance_id": address.get("instance_id"),
+            "network_interface_id": address.get("network_interface_id"),
+        }
+        yield {**owner, "private_ip_address": address.get("public_ip"), "is_public": True}
 
 
 def _service_rows(tables: dict[str, pa.Table], lookups: Lookups) -> Iterator[dict]:

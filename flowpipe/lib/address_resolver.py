@@ -1,4 +1,5 @@
-"""Names every address seen in the flows: the address book first, then AWS prefixes, then internet/private.
+"""Names every address seen in the flows: the address book first, then AWS prefixes, peered VPCs and
+managed prefix lists, then internet/private.
 
 Prefix matching keeps one hash map per (IP version, prefix length) present in the cidr book, so an
 address costs one lookup per distinct prefix length (a few dozen), not one per prefix.
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 import pyarrow as pa
 
 from flowpipe.lib.address_book import ADDRESS_BOOK_SCHEMA
-from flowpipe.lib.ip_ranges import NON_INTERNET_KINDS, service_rank
+from flowpipe.lib.ip_ranges import LABEL_KINDS, NON_INTERNET_KINDS, service_rank
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +67,29 @@ def _aws_service(matches: list[tuple[int, dict]]) -> dict | None:
     return max(services, key=lambda match: match[:2])[2] if services else None
 
 
-def _named(key: _IpKey, address: str, book: dict[_IpKey, dict], matches: list[tuple[int, dict]]) -> dict:
+def _named(
+    key: _IpKey,
+    address: str,
+    book: dict[_IpKey, dict],
+    matches: list[tuple[int, dict]],
+    labels: list[tuple[int, dict]],
+) -> dict:
     if key in book:
         return dict(book[key])
     if service := _aws_service(matches):
         name = f"{service['service']} {service['region']}"
         entity = {"entity_type": "aws:service", "entity_name": name, "entity_id": service["cidr"]}
         return entity | {"region": service["region"], "is_public": True}
+    if matches and matches[0][1]["kind"] == "peered-vpc":
+        peer = matches[0][1]
+        entity = {"entity_type": "peered-vpc", "entity_name": peer["name"], "entity_id": peer["vpc_id"]}
+        place = {"account_id": peer["account_id"], "region": peer["region"], "vpc_id": peer["vpc_id"]}
+        return entity | place | {"is_public": False}
     is_public = not matches or matches[0][1]["kind"] not in NON_INTERNET_KINDS
+    if labels:
+        prefix_list = labels[0][1]
+        entity = {"entity_type": "prefix-list", "entity_name": prefix_list["name"]}
+        return entity | {"entity_id": prefix_list["resource_id"], "is_public": is_public}
     entity_type = "internet" if is_public else "unknown-private"
     return {"entity_type": entity_type, "entity_name": address, "entity_id": address, "is_public": is_public}
 
@@ -85,7 +101,9 @@ def resolve_addresses(addresses: Iterable[str], address_book: pa.Table, cidr_boo
         key = _key(row["ip"])
         if key is not None:
             book.setdefault(key, row)
-    index = _PrefixIndex(cidr_book.to_pylist())
+    cidrs = cidr_book.to_pylist()
+    index = _PrefixIndex(row for row in cidrs if row["kind"] not in LABEL_KINDS)
+    label_index = _PrefixIndex(row for row in cidrs if row["kind"] in LABEL_KINDS)
     resolved, unparsable = [], 0
     for address in dict.fromkeys(addresses):
         key = _key(address) if address else None
@@ -93,7 +111,7 @@ def resolve_addresses(addresses: Iterable[str], address_book: pa.Table, cidr_boo
             unparsable += address is not None
             continue
         matches = index.matches(key)
-        row = _named(key, address, book, matches)
+        row = _named(key, address, book, matches, label_index.matches(key))
         network_kind = (
             matches[0][1]["kind"] if matches else ("internet" if row["is_public"] else "private-other")
         )

@@ -14,15 +14,17 @@ from typing import Any, Protocol
 import boto3
 import pyarrow as pa
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError
 
 from flowpipe.lib import aws_session
-from flowpipe.lib.inventory_rows import TABLE_COLUMNS, TABLE_SOURCES, mount_target_rows
+from flowpipe.lib.inventory_calls import ApiCalls, error_row
+from flowpipe.lib.inventory_details import DETAIL_SOURCES
+from flowpipe.lib.inventory_rows import TABLE_COLUMNS, TABLE_SOURCES
 
 logger = logging.getLogger(__name__)
 
 MAX_WORKERS = 8
-SERVICES = ("ec2", "efs", "elbv2", "rds", "lambda")
+SERVICES = ("ec2", "efs", "elbv2", "elb", "rds", "lambda", "ecs", "elasticache")
 COMMON_COLUMNS = [
     ("snapshot_time", pa.timestamp("us", tz="UTC")),
     ("account_id", pa.string()),
@@ -60,54 +62,15 @@ class _RegionResult:
     errors: list[dict]
 
 
-def _error_row(account_id: str, region: str, api: str, error: Exception) -> dict:
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "ClientError")
-        message = error.response.get("Error", {}).get("Message", str(error))
-    else:
-        code, message = type(error).__name__, str(error)
-    return {"account_id": account_id, "region": region, "api": api, "error_code": code, "message": message}
-
-
-def _list_all(client: BaseClient, operation: str, result_key: str, **kwargs: Any) -> list[dict]:
-    """Every item of a list/describe call, through its paginator when botocore has one."""
-    if not client.can_paginate(operation):
-        return getattr(client, operation)(**kwargs).get(result_key, [])
-    items: list[dict] = []
-    for page in client.get_paginator(operation).paginate(**kwargs):
-        items.extend(page.get(result_key, []))
-    return items
-
-
-def _api_name(client: BaseClient, operation: str) -> str:
-    return f"{client.meta.service_model.service_name}:{client.meta.method_to_api_mapping[operation]}"
-
-
 def _region_snapshot(clients: dict[str, BaseClient], account_id: str, region: str) -> _RegionResult:
-    result = _RegionResult(rows={table: [] for table in TABLE_COLUMNS}, errors=[])
-    for table, (service, operation, result_key, flatten) in TABLE_SOURCES.items():
-        client = clients[service]
-        try:
-            items = _list_all(client, operation, result_key)
-        except (ClientError, EndpointConnectionError) as error:
-            result.errors.append(_error_row(account_id, region, _api_name(client, operation), error))
-            continue
-        result.rows[table] = [row for item in items for row in flatten(item)]
-    efs = clients["efs"]
-    for file_system in result.rows["inventory_efs_file_systems"]:
-        try:
-            targets = _list_all(
-                efs, "describe_mount_targets", "MountTargets", FileSystemId=file_system["file_system_id"]
-            )
-        except (ClientError, EndpointConnectionError) as error:
-            result.errors.append(
-                _error_row(account_id, region, _api_name(efs, "describe_mount_targets"), error)
-            )
-            continue
-        result.rows["inventory_efs_mount_targets"].extend(
-            row for item in targets for row in mount_target_rows(item)
-        )
-    return result
+    calls = ApiCalls(clients, account_id, region)
+    rows: dict[str, list[dict]] = {table: [] for table in TABLE_COLUMNS}
+    for table, source in TABLE_SOURCES.items():
+        items = calls.list(source.service, source.operation, source.result_key, **(source.params or {}))
+        rows[table] = [row for item in items or [] for row in source.flatten(item)]
+    for table, collect in DETAIL_SOURCES.items():
+        rows[table] = collect(calls, rows)
+    return _RegionResult(rows=rows, errors=calls.errors)
 
 
 def _account_sessions(
@@ -124,7 +87,7 @@ def _account_sessions(
             sessions.append((account, aws_session.assumed_role_session(role_arn, external_id)))
         except ClientError as error:
             log.warning("could not assume %s: %s", role_arn, error)
-            errors.append(_error_row(account, "", "sts:AssumeRole", error))
+            errors.append(error_row(account, "", "sts:AssumeRole", error))
     return sessions, errors
 
 

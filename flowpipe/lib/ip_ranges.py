@@ -27,7 +27,9 @@ PRIVATE_OTHER = (
     "224.0.0.0/4", "240.0.0.0/4", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
 )  # fmt: skip
 _NON_INTERNET_NETWORKS = tuple(ipaddress.ip_network(cidr) for cidr in RFC1918 + PRIVATE_OTHER)
-NON_INTERNET_KINDS = frozenset({"vpc", "rfc1918", "private-other"})
+NON_INTERNET_KINDS = frozenset({"vpc", "peered-vpc", "rfc1918", "private-other"})
+# Prefix lists name addresses but are not networks: they never decide an address's network kind.
+LABEL_KINDS = frozenset({"prefix-list"})
 CIDR_BOOK_SCHEMA = pa.schema(
     [
         ("cidr", pa.string()),
@@ -37,6 +39,9 @@ CIDR_BOOK_SCHEMA = pa.schema(
         ("network_border_group", pa.string()),
         ("vpc_id", pa.string()),
         ("prefix_length", pa.int32()),
+        ("account_id", pa.string()),
+        ("name", pa.string()),
+        ("resource_id", pa.string()),
     ]
 )
 
@@ -126,9 +131,67 @@ def _vpc_rows(vpcs: pa.Table) -> list[dict]:
     return rows
 
 
-def build_cidr_book(ip_ranges: dict, vpcs: pa.Table) -> pa.Table:
-    """cidr -> kind (vpc, aws-service, rfc1918, private-other), with service, region and VPC where known."""
-    rows = _vpc_rows(vpcs) + _aws_rows(ip_ranges)
+def _peered_rows(peerings: pa.Table, own_vpcs: set[str]) -> list[dict]:
+    """The CIDRs of the far side of each active peering: the side whose VPC the inventory did not list."""
+    rows = []
+    for peering in peerings.to_pylist():
+        if peering.get("status") != "active":
+            continue
+        for side in ("requester", "accepter"):
+            vpc_id = peering.get(f"{side}_vpc_id")
+            if vpc_id in own_vpcs:
+                continue
+            name = peering.get("name") or vpc_id
+            rows += [
+                _row(
+                    cidr,
+                    "peered-vpc",
+                    vpc_id=vpc_id,
+                    account_id=peering.get(f"{side}_owner_id"),
+                    region=peering.get(f"{side}_region"),
+                    name=name,
+                    resource_id=peering["vpc_peering_connection_id"],
+                )
+                for cidr in (peering.get(f"{side}_cidr_blocks") or "").split(",")
+                if cidr
+            ]
+    return rows
+
+
+def _prefix_list_rows(entries: pa.Table) -> list[dict]:
+    return [
+        _row(
+            entry["cidr"],
+            "prefix-list",
+            region=entry.get("region"),
+            account_id=entry.get("owner_id"),
+            name=entry.get("name") or entry.get("prefix_list_name") or entry.get("prefix_list_id"),
+            resource_id=entry.get("prefix_list_id"),
+        )
+        for entry in entries.to_pylist()
+        if entry.get("cidr")
+    ]
+
+
+def build_cidr_book(
+    ip_ranges: dict,
+    vpcs: pa.Table,
+    peerings: pa.Table | None = None,
+    prefix_lists: pa.Table | None = None,
+) -> pa.Table:
+    """cidr -> kind (vpc, peered-vpc, aws-service, prefix-list, rfc1918, private-other), with service,
+    region, VPC, account and name where known.
+
+    peerings: inventory_vpc_peering_connections; prefix_lists: inventory_managed_prefix_lists (one row per
+    entry). A peered VPC the inventory also listed stays a "vpc" row.
+    """
+    rows = _vpc_rows(vpcs)
+    own_vpcs = {row["vpc_id"] for row in rows}
+    if peerings is not None:
+        rows += _peered_rows(peerings, own_vpcs)
+    rows += _aws_rows(ip_ranges)
+    if prefix_lists is not None:
+        rows += _prefix_list_rows(prefix_lists)
     rows += [_row(cidr, "rfc1918") for cidr in RFC1918]
     rows += [_row(cidr, "private-other") for cidr in PRIVATE_OTHER]
     return pa.Table.from_pylist(rows, schema=CIDR_BOOK_SCHEMA)

@@ -154,3 +154,24 @@ def test_records_captured_at_a_nat_gateway_are_marked_as_transit(build_model):
     assert direct.traffic_class == "internet"
     assert set(rows[rows.server_port == 443].traffic_class) == {"internet", "nat-gateway-transit"}
     assert (rows.traffic_class == "nat-gateway-transit").sum() == 2
+
+
+@pytest.mark.parametrize("second_hop_logged", [True, False])
+def test_a_single_instance_behind_a_nat_gateway_stays_the_client(build_model, second_hop_logged):
+    """Its own view and the gateway's first hop share its address:port; that is one peer, not two.
+    (The gateway's second hop can fall in the next window, when its record starts a little later.)"""
+    records = [
+        record("eni-web", "10.0.1.10", "203.0.113.5", 41000, 443, 300),
+        record("eni-web", "203.0.113.5", "10.0.1.10", 443, 41000, 9_000),
+        record("eni-nat", "10.0.1.10", "10.0.0.99", 41000, 443, 300),
+        record("eni-nat", "10.0.0.99", "10.0.1.10", 443, 41000, 9_000),
+    ]
+    if second_hop_logged:
+        records += [
+            record("eni-nat", "10.0.0.99", "203.0.113.5", 61000, 443, 300),
+            record("eni-nat", "203.0.113.5", "10.0.0.99", 443, 61000, 9_000),
+        ]
+    rows = build_model("conversations", records, [WEB, NAT, HOST])
+    direct = _row(rows, traffic_class="internet")
+    assert (direct.client_name, direct.server_name, direct.server_port) == ("web", "203.0.113.5", 443)
+    assert (direct.bytes_up, direct.bytes_down) == (300, 9_000)

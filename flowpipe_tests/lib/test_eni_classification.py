@@ -288,3 +288,122 @@ def test_requester_managed_eni_attached_to_an_instance_is_not_the_instance(looku
 def test_arns_use_the_partition_of_the_region(lookups: Lookups) -> None:
     row = {**_row(_eni("eni-0cn")), "region": "cn-north-1"}
     assert classify_eni(row, lookups).arn == f"arn:aws-cn:ec2:cn-north-1:{ACCOUNT}:network-interface/eni-0cn"
+
+
+@pytest.fixture(scope="module")
+def service_lookups() -> Lookups:
+    subnet = "subnet-0a1b2c3d4e5f60001"
+    return build_lookups(
+        {
+            "inventory_rds_instances": _table(
+                "inventory_rds_instances",
+                [
+                    {
+                        "db_instance_identifier": "orders-db",
+                        "vpc_security_group_ids": "sg-0rds",
+                        "subnet_ids": subnet,
+                    }
+                ],
+            ),
+            "inventory_rds_proxies": _table(
+                "inventory_rds_proxies",
+                [
+                    {
+                        "db_proxy_name": "orders-proxy",
+                        "db_proxy_arn": "arn:proxy",
+                        "vpc_security_group_ids": "sg-0prx",
+                        "vpc_subnet_ids": subnet,
+                    }
+                ],
+            ),
+            "inventory_elasticache_clusters": _table(
+                "inventory_elasticache_clusters",
+                [
+                    {
+                        "cache_cluster_id": "sessions-0001-001",
+                        "replication_group_id": "sessions",
+                        "arn": "arn:cc",
+                    }
+                ],
+            ),
+            "inventory_transit_gateway_attachments": _table(
+                "inventory_transit_gateway_attachments",
+                [
+                    {
+                        "transit_gateway_attachment_id": "tgw-attach-0aaa",
+                        "transit_gateway_id": "tgw-0aaa",
+                        "name": "core",
+                    }
+                ],
+            ),
+            "inventory_ecs_tasks": _table(
+                "inventory_ecs_tasks",
+                [
+                    {
+                        "task_arn": "arn:aws:ecs:us-east-1:123456789012:task/shop/0f1e",
+                        "service_name": "cart",
+                        "attachment_id": "0c3b5d7e-1f2a-4b6c-8d9e-0a1b2c3d4e5f",
+                        "network_interface_id": "eni-0other",
+                    }
+                ],
+            ),
+        }
+    )
+
+
+ECS_ATTACHMENT = "arn:aws:ecs:us-east-1:123456789012:attachment/0c3b5d7e-1f2a-4b6c-8d9e-0a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize(
+    ("eni", "expected"),
+    [
+        pytest.param(
+            _eni("eni-0p", "RDSNetworkInterface", Groups=[{"GroupId": "sg-0prx"}]),
+            ("rds:proxy", "orders-proxy", "orders-proxy"),
+            id="rds-proxy-by-its-groups-and-subnets",
+        ),
+        pytest.param(
+            _eni("eni-0d", "RDSNetworkInterface", Groups=[{"GroupId": "sg-0rds"}]),
+            ("rds:db", "orders-db", "orders-db"),
+            id="rds-db-beside-a-proxy",
+        ),
+        pytest.param(
+            _eni("eni-0c", "ElastiCache sessions-0001-001"),
+            ("elasticache:cluster", "sessions", "sessions-0001-001"),
+            id="elasticache-node-named-by-its-replication-group",
+        ),
+        pytest.param(
+            _eni("eni-0c2", "ElastiCache unknown-cache"),
+            ("elasticache:cluster", "unknown-cache", "unknown-cache"),
+            id="elasticache-without-inventory",
+        ),
+        pytest.param(
+            _eni("eni-0t", "Network Interface for Transit Gateway Attachment tgw-attach-0aaa"),
+            ("transit-gateway", "core", "tgw-attach-0aaa"),
+            id="transit-gateway-by-description",
+        ),
+        pytest.param(
+            _eni("eni-0t2", "", InterfaceType="transit_gateway"),
+            ("transit-gateway", "eni-0t2", "eni-0t2"),
+            id="transit-gateway-by-interface-type",
+        ),
+        pytest.param(
+            _eni("eni-0e", ECS_ATTACHMENT),
+            ("ecs:task", "cart", "0f1e"),
+            id="ecs-task-by-attachment-named-by-service",
+        ),
+    ],
+)
+def test_service_enis_are_named_by_their_service_inventory(
+    eni: dict, expected: tuple, service_lookups: Lookups
+) -> None:
+    entity = classify_eni(_row(eni), service_lookups)
+    assert (entity.entity_type, entity.entity_name, entity.entity_id) == expected
+
+
+def test_an_unassociated_elastic_ip_is_its_own_entity() -> None:
+    row = {"network_interface_id": None, "allocation_id": "eipalloc-0a", "name": "spare", "region": REGION}
+    entity = classify_eni(row, Lookups())
+    assert entity == Entity(
+        "elastic-ip", "spare", "eipalloc-0a", f"arn:aws:ec2:{REGION}::elastic-ip/eipalloc-0a"
+    )

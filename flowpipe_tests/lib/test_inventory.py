@@ -61,6 +61,8 @@ def test_denied_apis_are_recorded_and_the_other_tables_still_land(aws: MotoServe
             stubber = Stubber(client)
             message = "User is not authorized to perform: rds:DescribeDBInstances"
             stubber.add_client_error("describe_db_instances", "AccessDenied", message, http_status_code=403)
+            stubber.add_response("describe_db_clusters", {"DBClusters": []})
+            stubber.add_response("describe_db_proxies", {"DBProxies": []})
         else:
             return client
         stubber.activate()

@@ -61,6 +61,9 @@ def test_cidr_book_holds_vpc_cidrs_aws_prefixes_and_private_space() -> None:
         "network_border_group": "us-east-1",
         "vpc_id": None,
         "prefix_length": 15,
+        "account_id": None,
+        "name": None,
+        "resource_id": None,
     }
     assert by_cidr["2600:1ff9:c000::/40"]["service"] == "S3"
     assert by_cidr["172.16.0.0/12"]["kind"] == "rfc1918"

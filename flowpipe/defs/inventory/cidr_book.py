@@ -19,8 +19,9 @@ NO_RANGES: dict = {"prefixes": [], "ipv6_prefixes": []}
 def cidr_book(
     context: dg.AssetExecutionContext, aws: AwsInventoryResource, lake: LakeResource
 ) -> dg.MaterializeResult:
-    """One row per CIDR: a VPC's, an AWS service's (service, region) or a private range, for longest-prefix
-    matching. Without AWS's published ranges the book still lands, and says so."""
+    """One row per CIDR: a VPC's, a peered VPC's, a managed prefix list's, an AWS service's (service,
+    region) or a private range, for longest-prefix matching. Without AWS's published ranges the book
+    still lands, and says so."""
     the_lake = lake.get()
     try:
         ranges, ranges_error = load_ip_ranges(aws.ip_ranges), None
@@ -28,7 +29,12 @@ def cidr_book(
         ranges, ranges_error = NO_RANGES, str(error)
         context.log.warning(f"AWS ip ranges not loaded, AWS services will be named 'internet': {error}")
     for window in windows_in(context.partition_time_window):
-        book = build_cidr_book(ranges, the_lake.read_partition("inventory_vpcs", window.partition))
+        book = build_cidr_book(
+            ranges,
+            the_lake.read_partition("inventory_vpcs", window.partition),
+            the_lake.read_partition("inventory_vpc_peering_connections", window.partition),
+            the_lake.read_partition("inventory_managed_prefix_lists", window.partition),
+        )
         the_lake.write_table("cidr_book", window.partition, book)
     return dg.MaterializeResult(
         metadata={

@@ -18,8 +18,11 @@ ERRORS_TABLE = "inventory_errors"
 def inventory_snapshot(
     context: dg.AssetExecutionContext, aws: AwsInventoryResource, lake: LakeResource
 ) -> dg.MaterializeResult:
-    """One row per resource (ENI address, instance, subnet, VPC, EFS, load balancer, RDS, Lambda, NAT
-    gateway, VPC endpoint) per account and region, as described when the window was materialized.
+    """One row per resource per account and region, as described when the window was materialized: ENI
+    addresses, instances, subnets, VPCs, Elastic IPs, internet gateways, peering connections, transit
+    gateway attachments, managed prefix lists, EFS, load balancers with listeners and targets, RDS
+    instances, clusters and proxies, Lambda functions, ECS tasks, ElastiCache, NAT gateways and VPC
+    endpoints.
     Calls that fail are rows of inventory_errors, and the rest still lands. A backfill of many windows
     takes one snapshot and writes it to each of them."""
     the_lake = lake.get()

@@ -27,6 +27,7 @@ class SqlModelConfig(dg.Config):
     )
     nat_gateway_usd_per_gb: float = Field(default=0.045, description="NAT gateway data processing")
     internet_egress_usd_per_gb: float = Field(default=0.09, description="data transfer out to the internet")
+    vpc_endpoint_usd_per_gb: float = Field(default=0.01, description="interface VPC endpoint data processing")
 
 
 def _description(model: SqlModel) -> str:

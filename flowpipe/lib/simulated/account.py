@@ -27,6 +27,17 @@ FUNCTION_NAME = "orders-fn"
 FILE_SYSTEM_NAME = "myapp1-efs-general-purpose"
 NAT_NAME = "nat-a"
 ENDPOINT_SERVICE = "secretsmanager"
+# Resources that carry no traffic, built after the traffic's endpoints so the traffic stays as it was.
+BASTION_NAME = "bastion"
+CLASSIC_ELB_NAME = "legacy-clb"
+CACHE_CLUSTER_ID = "sessions"
+ECS_CLUSTER, ECS_SERVICE = "shop", "cart"
+PROXY_NAME = "orders-proxy"
+PEER_ACCOUNT_ID = "111111111111"
+PEER_VPC_CIDR = "172.31.128.0/20"
+PEERING_NAME = "shared-services"
+PREFIX_LIST_NAME = "corp-offices"
+PREFIX_LIST_CIDR = "198.51.100.0/24"
 # (Name tag, subnet key): "web" and "app" share names across AZs as an auto scaling group's instances do.
 INSTANCES: tuple[tuple[str, str], ...] = (
     ("web", "private-a"),
@@ -82,6 +93,18 @@ class Endpoint:
     interface_type: str = "interface"
     requester_managed: bool = False
     instance_id: str | None = None  # the flow log's instance-id field: set only for instance ENIs
+    is_public: bool = False
+
+
+@dataclass(frozen=True)
+class NamedNetwork:
+    """A CIDR outside the account's VPCs that the cidr book names (a peered VPC, a prefix list entry)."""
+
+    cidr: str
+    kind: str  # cidr_book kind: "peered-vpc" or "prefix-list"
+    entity_name: str
+    entity_id: str  # the peer VPC id, or the prefix list id
+    account_id: str
 
 
 @dataclass(frozen=True)
@@ -96,6 +119,9 @@ class AccountModel:
     endpoints: tuple[Endpoint, ...]
     flow_log_id: str
     flow_log_bucket: str
+    # Addresses of resources that carry no traffic (the traffic model only uses `endpoints`).
+    idle_endpoints: tuple[Endpoint, ...] = ()
+    networks: tuple[NamedNetwork, ...] = ()
 
     def by_type(self, entity_type: str) -> tuple[Endpoint, ...]:
         return tuple(endpoint for endpoint in self.endpoints if endpoint.entity_type == entity_type)
@@ -148,7 +174,18 @@ def build_account(
         *_nat_gateway(ec2, subnets),
         *_vpc_endpoints(ec2, vpc_id, region, subnets, groups["endpoint"]),
     ]
-    if len({endpoint.ip for endpoint in endpoints}) != len(endpoints):
+    idle = [
+        *_bastion(ec2, subnets["public-b"], groups["app"]),
+        *_classic_load_balancer(ec2, region, subnets, groups["alb"]),
+        *_cache_cluster(ec2, region, subnets, groups["app"]),
+        *_ecs_task(ec2, region, account_id, subnets["private-b"], groups["app"]),
+        *_database_proxy(ec2, region, vpc_id, subnets),
+        *_transit_gateway(ec2, vpc_id, subnets["private-a"], groups["app"]),
+    ]
+    _listener_targets(region, vpc_id, [e.entity_id for e in endpoints if e.entity_name == "web"])
+    networks = (_peering(ec2, vpc_id, region), _prefix_list(ec2, account_id))
+    addresses = [endpoint.ip for endpoint in [*endpoints, *idle]]
+    if len(set(addresses)) != len(addresses):
         raise RuntimeError("moto gave two ENIs the same private address; build the account again")
     ensure_bucket(flow_log_bucket, region)
     flow_log_id = ec2.create_flow_logs(
@@ -169,6 +206,8 @@ def build_account(
         endpoints=tuple(endpoints),
         flow_log_id=flow_log_id,
         flow_log_bucket=flow_log_bucket,
+        idle_endpoints=tuple(idle),
+        networks=networks,
     )
 
 
@@ -441,3 +480,218 @@ def _vpc_endpoints(
             )
         )
     return endpoints
+
+
+def _bastion(ec2, subnet: Subnet, group_id: str) -> list[Endpoint]:
+    """An instance holding an Elastic IP: its private and its public address both name the instance."""
+    instance = ec2.run_instances(
+        ImageId=_IMAGE_ID,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnet.subnet_id,
+        SecurityGroupIds=[group_id],
+        PrivateIpAddress=str(ipaddress.ip_network(subnet.cidr)[50]),
+        TagSpecifications=_name_tag("instance", BASTION_NAME),
+    )["Instances"][0]
+    address = ec2.allocate_address(Domain="vpc", TagSpecifications=_name_tag("elastic-ip", "bastion-eip"))
+    ec2.associate_address(AllocationId=address["AllocationId"], InstanceId=instance["InstanceId"])
+    eni = instance["NetworkInterfaces"][0]
+    shared = {"instance_id": instance["InstanceId"]}
+    return [
+        _endpoint(
+            subnet, ip, eni["NetworkInterfaceId"], "ec2:instance", BASTION_NAME, instance["InstanceId"], **kw
+        )
+        for ip, kw in (
+            (eni["PrivateIpAddress"], shared),
+            (address["PublicIp"], {**shared, "is_public": True}),
+        )
+    ]
+
+
+def _classic_load_balancer(ec2, region: str, subnets: dict[str, Subnet], group_id: str) -> list[Endpoint]:
+    """moto makes no ENI for a classic ELB; AWS describes its ENIs as "ELB <name>"."""
+    subnet = subnets["public-a"]
+    boto3.client("elb", region_name=region).create_load_balancer(
+        LoadBalancerName=CLASSIC_ELB_NAME,
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 8080}],
+        Subnets=[subnet.subnet_id],
+        SecurityGroups=[group_id],
+    )
+    interface_id, ip = _create_eni(ec2, subnet, group_id, f"ELB {CLASSIC_ELB_NAME}", 210)
+    return [
+        _endpoint(
+            subnet,
+            ip,
+            interface_id,
+            "elb:classic",
+            CLASSIC_ELB_NAME,
+            CLASSIC_ELB_NAME,
+            requester_managed=True,
+        )
+    ]
+
+
+def _cache_cluster(ec2, region: str, subnets: dict[str, Subnet], group_id: str) -> list[Endpoint]:
+    """moto makes no cache node ENI; AWS describes it as "ElastiCache <cache cluster id>"."""
+    subnet = subnets["private-a"]
+    elasticache = boto3.client("elasticache", region_name=region)
+    elasticache.create_cache_subnet_group(
+        CacheSubnetGroupName="sessions-subnets",
+        CacheSubnetGroupDescription="session cache",
+        SubnetIds=[subnets["private-a"].subnet_id, subnets["private-b"].subnet_id],
+    )
+    elasticache.create_cache_cluster(
+        CacheClusterId=CACHE_CLUSTER_ID,
+        Engine="redis",
+        CacheNodeType="cache.t3.micro",
+        NumCacheNodes=1,
+        CacheSubnetGroupName="sessions-subnets",
+        SecurityGroupIds=[group_id],
+    )
+    interface_id, ip = _create_eni(ec2, subnet, group_id, f"ElastiCache {CACHE_CLUSTER_ID}", 230)
+    return [
+        _endpoint(
+            subnet,
+            ip,
+            interface_id,
+            "elasticache:cluster",
+            CACHE_CLUSTER_ID,
+            CACHE_CLUSTER_ID,
+            requester_managed=True,
+        )
+    ]
+
+
+def _ecs_task(ec2, region: str, account_id: str, subnet: Subnet, group_id: str) -> list[Endpoint]:
+    """An awsvpc service's task ENI. moto 5.2.5 fails RunTask for awsvpc tasks (AttributeError on the ENI's
+    private_dns_name), so the cluster and service exist and the ENI is made as AWS describes it."""
+    ecs = boto3.client("ecs", region_name=region)
+    ecs.create_cluster(clusterName=ECS_CLUSTER)
+    ecs.register_task_definition(
+        family=ECS_SERVICE,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[{"name": ECS_SERVICE, "image": "public.ecr.aws/nginx/nginx:latest"}],
+    )
+    network = {"awsvpcConfiguration": {"subnets": [subnet.subnet_id], "securityGroups": [group_id]}}
+    ecs.create_service(
+        cluster=ECS_CLUSTER,
+        serviceName=ECS_SERVICE,
+        taskDefinition=ECS_SERVICE,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration=network,
+    )
+    attachment_id = "0c3b5d7e-1f2a-4b6c-8d9e-0a1b2c3d4e5f"  # fixed: rebuilt accounts stay comparable
+    description = f"arn:aws:ecs:{region}:{account_id}:attachment/{attachment_id}"
+    interface_id, ip = _create_eni(ec2, subnet, group_id, description, 231)
+    ec2.create_tags(Resources=[interface_id], Tags=[{"Key": "aws:ecs:serviceName", "Value": ECS_SERVICE}])
+    return [
+        _endpoint(
+            subnet,
+            ip,
+            interface_id,
+            "ecs:task",
+            ECS_SERVICE,
+            attachment_id,
+            interface_type="interface",
+            requester_managed=True,
+        )
+    ]
+
+
+def _database_proxy(ec2, region: str, vpc_id: str, subnets: dict[str, Subnet]) -> list[Endpoint]:
+    """An RDS proxy with its own security group; moto makes no ENI, AWS describes it "RDSNetworkInterface"."""
+    subnet = subnets["private-b"]
+    group_id = ec2.create_security_group(GroupName="rds-proxy-sg", Description="rds proxy", VpcId=vpc_id)[
+        "GroupId"
+    ]
+    role_arn = boto3.client("iam", region_name=region).create_role(
+        RoleName=f"{PROXY_NAME}-role", AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST)
+    )["Role"]["Arn"]
+    boto3.client("rds", region_name=region).create_db_proxy(
+        DBProxyName=PROXY_NAME,
+        EngineFamily="POSTGRESQL",
+        Auth=[
+            {"AuthScheme": "SECRETS", "SecretArn": f"arn:aws:secretsmanager:{region}:000000000000:secret:db"}
+        ],
+        RoleArn=role_arn,
+        VpcSubnetIds=[subnets["private-a"].subnet_id, subnet.subnet_id],
+        VpcSecurityGroupIds=[group_id],
+    )
+    interface_id, ip = _create_eni(ec2, subnet, group_id, "RDSNetworkInterface", 240)
+    return [_endpoint(subnet, ip, interface_id, "rds:proxy", PROXY_NAME, PROXY_NAME, requester_managed=True)]
+
+
+def _transit_gateway(ec2, vpc_id: str, subnet: Subnet, group_id: str) -> list[Endpoint]:
+    """A VPC attachment of a transit gateway; moto makes no ENI, AWS's has interface type transit_gateway."""
+    gateway_id = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    attachment_id = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=gateway_id, VpcId=vpc_id, SubnetIds=[subnet.subnet_id]
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    description = f"Network Interface for Transit Gateway Attachment {attachment_id}"
+    interface_id, ip = _create_eni(ec2, subnet, group_id, description, 250)
+    return [
+        _endpoint(
+            subnet,
+            ip,
+            interface_id,
+            "transit-gateway",
+            gateway_id,
+            attachment_id,
+            interface_type="transit_gateway",
+            requester_managed=True,
+        )
+    ]
+
+
+def _listener_targets(region: str, vpc_id: str, web_instance_ids: list[str]) -> None:
+    """The ALB's port 80 listener forwarding to the web instances on 8080 (for inventory_lb_targets)."""
+    elbv2 = boto3.client("elbv2", region_name=region)
+    balancer_arn = elbv2.describe_load_balancers(Names=[ALB_NAME])["LoadBalancers"][0]["LoadBalancerArn"]
+    group_arn = elbv2.create_target_group(Name="web", Protocol="HTTP", Port=8080, VpcId=vpc_id)[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=group_arn, Targets=[{"Id": i} for i in web_instance_ids])
+    elbv2.create_listener(
+        LoadBalancerArn=balancer_arn,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}],
+    )
+
+
+def _peering(ec2, vpc_id: str, region: str) -> NamedNetwork:
+    """An active peering with a VPC of another account (moto models the peer account through STS)."""
+    credentials = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=f"arn:aws:iam::{PEER_ACCOUNT_ID}:role/peer-admin", RoleSessionName="flowpipe-simulation"
+    )["Credentials"]
+    peer_ec2 = boto3.client(
+        "ec2",
+        region_name=region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    peer_vpc_id = peer_ec2.create_vpc(CidrBlock=PEER_VPC_CIDR)["Vpc"]["VpcId"]
+    peering_id = ec2.create_vpc_peering_connection(
+        VpcId=vpc_id,
+        PeerVpcId=peer_vpc_id,
+        PeerOwnerId=PEER_ACCOUNT_ID,
+        TagSpecifications=_name_tag("vpc-peering-connection", PEERING_NAME),
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    peer_ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=peering_id)
+    return NamedNetwork(PEER_VPC_CIDR, "peered-vpc", PEERING_NAME, peer_vpc_id, PEER_ACCOUNT_ID)
+
+
+def _prefix_list(ec2, account_id: str) -> NamedNetwork:
+    prefix_list_id = ec2.create_managed_prefix_list(
+        PrefixListName=PREFIX_LIST_NAME,
+        AddressFamily="IPv4",
+        MaxEntries=5,
+        Entries=[{"Cidr": PREFIX_LIST_CIDR, "Description": "head office"}],
+    )["PrefixList"]["PrefixListId"]
+    return NamedNetwork(PREFIX_LIST_CIDR, "prefix-list", PREFIX_LIST_NAME, prefix_list_id, account_id)

@@ -2,7 +2,7 @@
 
 The same objects go to S3 or to a local folder, so the local source and the S3 source of the pipeline
 read identical bytes. Each file holds the records whose end time falls in its 5 minutes and starts with
-the header line of field names, as AWS's text files do (FACTS.md §1.4). AWS's 75 MB split is not modelled.
+the header line of field names, as AWS's text files do. AWS's 75 MB split is not modelled.
 """
 
 import gzip

@@ -43,11 +43,9 @@ def _wait_until_ready(url: str, process: subprocess.Popen) -> None:
 class MotoServer:
     """Starts `moto_server` on a free loopback port; use as a context manager."""
 
-    def __init__(self, server_environment: dict[str, str] | None = None) -> None:
-        """server_environment: moto's own settings, e.g. INITIAL_NO_AUTH_ACTION_COUNT to enforce IAM."""
+    def __init__(self) -> None:
         self.port = _free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.port}"
-        self._server_environment = server_environment or {}
         self._process: subprocess.Popen | None = None
 
     def start(self) -> "MotoServer":
@@ -55,7 +53,6 @@ class MotoServer:
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, **self._server_environment},
         )
         _wait_until_ready(self.endpoint_url, self._process)
         return self

@@ -1,5 +1,6 @@
 """The simulated account exists in moto and reads back as AWS would describe it."""
 
+import ipaddress
 import re
 import urllib.request
 from collections import Counter
@@ -8,6 +9,10 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
+from flowpipe.lib.address_book import build_address_book
+from flowpipe.lib.address_resolver import resolve_addresses
+from flowpipe.lib.inventory import take_inventory
+from flowpipe.lib.ip_ranges import build_cidr_book
 from flowpipe.lib.simulated.account import AccountModel, build_account
 from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
 
@@ -38,7 +43,7 @@ def _enis(ec2) -> dict[str, dict]:
 def test_instances_share_name_tags_across_two_zones(ec2) -> None:
     instances = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
     names = [next(t["Value"] for t in i["Tags"] if t["Key"] == "Name") for i in instances]
-    assert Counter(names) == {"web": 3, "app": 2, "management-server": 1, "batch-worker": 1}
+    assert Counter(names) == {"web": 3, "app": 2, "management-server": 1, "batch-worker": 1, "bastion": 1}
     web_zones = {
         i["Placement"]["AvailabilityZone"] for i, n in zip(instances, names, strict=True) if n == "web"
     }
@@ -97,7 +102,8 @@ def test_model_names_follow_the_naming_rules_of_the_describe_output(account: Acc
     db_groups = {g["VpcSecurityGroupId"] for g in rds["VpcSecurityGroups"]}
     assert {g["GroupId"] for g in _enis(ec2)[db_endpoint.interface_id]["Groups"]} == db_groups
     assert db_endpoint.entity_name == rds["DBInstanceIdentifier"] == "orders-db"
-    assert {e.entity_id for e in account.by_type("ec2:instance")} == {
+    bastion = {e.entity_id for e in account.idle_endpoints if e.entity_type == "ec2:instance"}
+    assert {e.entity_id for e in account.by_type("ec2:instance")} | bastion == {
         i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
     }
 
@@ -113,3 +119,47 @@ def test_the_vpc_flow_log_goes_to_the_bucket(account: AccountModel, ec2) -> None
     assert flow_log["FlowLogId"] == account.flow_log_id
     assert flow_log["ResourceId"] == account.vpc_id
     assert flow_log["LogDestination"] == f"arn:aws:s3:::{account.flow_log_bucket}"
+
+
+def test_idle_resources_are_named_in_the_address_book_as_the_model_says(account: AccountModel, ec2) -> None:
+    """Every address, the traffic's and the idle resources' (EIP, classic ELB, ElastiCache, ECS task, RDS
+    proxy, transit gateway), is named by the inventory exactly as the model names it."""
+    inventory = take_inventory([account.region])
+    assert inventory.errors.to_pylist() == []
+    book = {row["ip"]: row for row in build_address_book(inventory.tables).to_pylist()}
+    for endpoint in (*account.endpoints, *account.idle_endpoints):
+        row = book[endpoint.ip]
+        named = (row["entity_type"], row["entity_name"], row["entity_id"], row["is_public"])
+        assert named == (endpoint.entity_type, endpoint.entity_name, endpoint.entity_id, endpoint.is_public)
+    assert {e.entity_type for e in account.idle_endpoints} >= {
+        "elb:classic", "elasticache:cluster", "ecs:task", "rds:proxy", "transit-gateway"
+    }  # fmt: skip
+    assert any(e.is_public for e in account.idle_endpoints)
+
+
+def test_peered_vpc_and_prefix_list_name_addresses_outside_the_account(account: AccountModel) -> None:
+    inventory = take_inventory([account.region])
+    tables = inventory.tables
+    cidrs = build_cidr_book(
+        {"prefixes": []},
+        tables["inventory_vpcs"],
+        tables["inventory_vpc_peering_connections"],
+        tables["inventory_managed_prefix_lists"],
+    )
+    assert tables["inventory_internet_gateways"].column("vpc_ids").to_pylist() == [account.vpc_id]
+    book = build_address_book(tables)
+    for network in account.networks:
+        inside = str(ipaddress.ip_network(network.cidr)[9])
+        [row] = resolve_addresses([inside], book, cidrs).to_pylist()
+        assert (row["entity_type"], row["entity_name"], row["entity_id"]) == (
+            network.kind,
+            network.entity_name,
+            network.entity_id,
+        )
+    peered = next(n for n in account.networks if n.kind == "peered-vpc")
+    [row] = resolve_addresses([str(ipaddress.ip_network(peered.cidr)[9])], book, cidrs).to_pylist()
+    assert (row["account_id"], row["network_kind"], row["is_public"]) == (
+        peered.account_id,
+        "peered-vpc",
+        False,
+    )
