@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from benchmarks.contenders import MANIFEST
 from flowpipe.lib.flow_fields import DEFAULT_FORMAT
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ WINDOW = timedelta(hours=12)
 FILE_INTERVAL = timedelta(minutes=5)
 RECORDS_PER_FILE = 60_000  # a busy VPC's 5-minute file; AWS rolls a file at 5 minutes or 75 MB
 DEFAULT_SEED = 20260314
-MANIFEST = "manifest.json"
 
 _LOCAL_HOSTS = 400  # ENIs in the VPC, 10.0.0.0/16
 _INTERNET_PEERS = 5_000
@@ -137,7 +137,7 @@ def flow_log_text(plan: FilePlan, seed: int) -> tuple[bytes, int]:
     dstport = pc.if_else(reply, client_port, server_port)
     packets = np.minimum(1 + rng.geometric(0.05, n), 100_000)
     nbytes = packets * rng.integers(40, 1500, n)
-    end_time = int(plan.file_time.timestamp()) - rng.integers(0, int(FILE_INTERVAL.total_seconds()), n)
+    end_time = int(plan.file_time.timestamp()) - rng.integers(1, int(FILE_INTERVAL.total_seconds()) + 1, n)
     start_time = np.maximum(end_time - rng.integers(0, 60, n), int(WINDOW_START.timestamp()))
     action = np.where(rng.random(n) < _REJECT_SHARE, "REJECT", "ACCEPT")
     nodata = rng.random(n) < _NODATA_SHARE

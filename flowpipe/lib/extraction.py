@@ -27,8 +27,8 @@ from flowpipe.lib.parquet_delivery import parse_parquet_files
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_OBJECTS = 64
-# Compressed bytes per batch: gz text is ~30 bytes a record and ~300 bytes once parsed (a third of it
-# the source_uri strings), so 16 MiB is ~0.5M records and ~170 MB of Arrow (benchmarks/README.md).
+# Compressed bytes per batch: gz text is ~30 bytes a record and ~300 bytes once parsed (over half of it
+# the source_uri string), so 16 MiB is ~0.5M records and ~150 MB of Arrow (benchmarks/README.md).
 BATCH_BYTES = 16 << 20
 
 
