@@ -22,6 +22,7 @@ ASSETS = [
     "daily_ssh_rdp_exposure",
     "daily_top_ports",
     "daily_top_talkers",
+    "day_vs_night",
     "efs_clients",
     "egress",
     "endpoints",

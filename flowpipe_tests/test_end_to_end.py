@@ -78,6 +78,31 @@ def test_both_ends_are_named_typed_and_placed_as_the_account_knows_them(run, win
 
 
 @pytest.mark.parametrize("window", WINDOWS)
+def test_egress_to_s3_and_the_internet_is_classed_by_traffic_path_where_the_format_has_it(run, window):
+    """v5: the client's egress path (7 to S3 here, 8 or 2 through the internet gateway, 1 through the NAT
+    gateway's ENI); the default format has no path, so the address book classes the same conversations."""
+    truth = run.truth(window)
+    outbound = truth[
+        (truth.action == "ACCEPT")
+        & truth.server_type.isin(["internet", "aws:service"])
+        & ~truth.client_type.isin(["internet", "aws:service"])
+    ].set_index(KEY)
+    found = _end_to_end(run.table("conversations", window)).set_index(KEY).loc[outbound.index]
+    if run.table("raw_flow_logs", window).traffic_path.notna().any():
+        expected = [
+            "nat-gateway" if via else ("vpc-endpoint" if kind == "aws:service" else "internet-gateway")
+            for via, kind in zip(outbound.via, outbound.server_type, strict=True)
+        ]
+        basis = "traffic-path"
+    else:
+        expected = ["aws-service" if kind == "aws:service" else "internet" for kind in outbound.server_type]
+        basis = "address-book"
+    assert found.traffic_class.tolist() == expected
+    assert set(found.traffic_class_basis) == {basis}
+    assert {"aws:service", "internet"} <= set(outbound.server_type)
+
+
+@pytest.mark.parametrize("window", WINDOWS)
 def test_top_talkers_are_the_named_pairs_of_the_ground_truth(run, window):
     truth = run.truth(window)
     # a count is of resources, not addresses: a load balancer or a Lambda function has an ENI per subnet

@@ -6,6 +6,8 @@
 -- so a client port can be a "service" port), 4 service-port (a port below 1024 or in
 -- seeds/service_ports.csv against one that is not), 5 lower-port, 6 first-seen (the first
 -- direction is the client's).
+-- traffic_path is kept on the client's own direction only (its egress: the path to the server);
+-- server_aws_service is what AWS names the server's address (pkt-*-aws-service), either direction.
 with
 
 flows as (
@@ -173,6 +175,13 @@ final as (
         canonical.packets_logged,
         canonical.interfaces_logged,
         decided.direction_basis,
+        case
+            when canonical.src_is_a != decided.a_is_server then canonical.traffic_path
+        end as traffic_path,
+        case
+            when canonical.src_is_a != decided.a_is_server then canonical.dst_aws_service
+            else canonical.src_aws_service
+        end as server_aws_service,
         case
             when decided.a_is_server then canonical.b_addr else canonical.a_addr
         end as client_ip,

@@ -1,6 +1,17 @@
 -- grain: one row per (client_ip, server_ip, server_port, protocol, action) in the window
 -- bytes_up flow client -> server, bytes_down server -> client; each exchange is counted once
 -- (int_flows_deduplicated); bytes_logged is every byte AWS logged for it, duplicates included.
+-- traffic_class, by the first rule that applies (traffic_class_basis says which):
+-- - nat-gateway-transit: records a NAT gateway's ENI captured (its own hops; basis address-book);
+-- - traffic-path: AWS's code on the client's egress records (format v5, seeds/traffic_paths.csv).
+--   Code 1 (through a resource with an ENI in the VPC) is refined by the ends: vpc-endpoint (an
+--   interface endpoint serves), transit-gateway (a transit gateway attachment's ENI at either end,
+--   or two VPCs), nat-gateway (a public server: reached through a NAT gateway or middlebox),
+--   cross-az / same-az (by AZ id), else same-vpc; code 2 to an AWS range is aws-service (an
+--   internet gateway or a gateway endpoint: AWS does not say which);
+-- - address-book: the ends as the inventory and the CIDR book name them: vpc-endpoint,
+--   transit-gateway, nat-gateway, peering (a peered VPC's CIDR), aws-service, internet (an internet
+--   gateway or a NAT gateway: the address book cannot tell), cross-az / same-az, else unknown.
 with
 
 flows as (
@@ -17,6 +28,10 @@ protocols as (
 
 service_ports as (
     select * from {{ ref('service_ports') }}
+),
+
+traffic_paths as (
+    select * from {{ ref('traffic_paths') }}
 ),
 
 basis_ranks as (
@@ -54,6 +69,8 @@ aggregated as (
         min(first_seen) as first_seen,
         max(last_seen) as last_seen,
         max(case when is_transit then 1 else 0 end) = 1 as is_transit,
+        max(traffic_path) as traffic_path,
+        max(server_aws_service) as aws_service,
         min(basis_rank) as basis_rank
     from basis_ranks
     group by client_ip, server_ip, server_port, protocol, action
@@ -70,6 +87,7 @@ named as (
         client.subnet_id as client_subnet_id,
         client.availability_zone as client_az,
         client.availability_zone_id as client_az_id,
+        client.network_kind as client_network_kind,
         coalesce(server.entity_name, aggregated.server_ip) as server_name,
         coalesce(server.entity_type, 'unknown') as server_type,
         server.entity_id as server_id,
@@ -78,6 +96,8 @@ named as (
         server.subnet_id as server_subnet_id,
         server.availability_zone as server_az,
         server.availability_zone_id as server_az_id,
+        server.network_kind as server_network_kind,
+        traffic_paths.traffic_class as path_class,
         coalesce(
             protocols.protocol_name, cast(aggregated.protocol as varchar)
         ) as protocol_name,
@@ -93,6 +113,43 @@ named as (
         on
             aggregated.server_port = service_ports.port
             and aggregated.protocol = service_ports.protocol
+    left join traffic_paths
+        on aggregated.traffic_path = traffic_paths.traffic_path
+),
+
+classified as (
+    select
+        *,
+        case
+            when is_transit then 'nat-gateway-transit'
+            when traffic_path = 1 and server_type = 'vpc-endpoint' then 'vpc-endpoint'
+            when
+                traffic_path = 1
+                and (
+                    'transit-gateway' in (client_type, server_type)
+                    or client_vpc_id != server_vpc_id
+                )
+                then 'transit-gateway'
+            when traffic_path = 1 and server_type in ('internet', 'aws:service') then 'nat-gateway'
+            when traffic_path = 1 and client_az_id != server_az_id then 'cross-az'
+            when traffic_path = 1 and client_az_id = server_az_id then 'same-az'
+            when traffic_path = 2 and server_type = 'aws:service' then 'aws-service'
+            when path_class is not null then path_class
+            when 'vpc-endpoint' in (client_type, server_type) then 'vpc-endpoint'
+            when 'transit-gateway' in (client_type, server_type) then 'transit-gateway'
+            when 'nat-gateway' in (client_type, server_type) then 'nat-gateway'
+            when 'peered-vpc' in (client_network_kind, server_network_kind) then 'peering'
+            when client_type = 'aws:service' or server_type = 'aws:service' then 'aws-service'
+            when client_type = 'internet' or server_type = 'internet' then 'internet'
+            when client_az_id != server_az_id then 'cross-az'
+            when client_az_id = server_az_id then 'same-az'
+            else 'unknown'
+        end as traffic_class,
+        case
+            when path_class is not null and not is_transit then 'traffic-path'
+            else 'address-book'
+        end as traffic_class_basis
+    from named
 ),
 
 final as (
@@ -134,14 +191,10 @@ final as (
         first_seen,
         last_seen,
         coalesce(client_az_id != server_az_id, false) as cross_az,
-        case
-            when is_transit then 'nat-gateway-transit'
-            when client_type = 'aws:service' or server_type = 'aws:service' then 'aws-service'
-            when client_type = 'internet' or server_type = 'internet' then 'internet'
-            when client_az_id != server_az_id then 'cross-az'
-            when client_az_id = server_az_id then 'same-az'
-            else 'unknown'
-        end as traffic_class,
+        traffic_path,
+        aws_service,
+        traffic_class,
+        traffic_class_basis,
         case basis_rank
             when 1 then 'tcp-flags'
             when 2 then 'address-book'
@@ -150,7 +203,7 @@ final as (
             when 5 then 'lower-port'
             else 'first-seen'
         end as direction_basis
-    from named
+    from classified
 )
 
 select * from final

@@ -1,18 +1,23 @@
 -- grain: one row per (client_name, client_type, path, destination): what leaves the VPC, and how
 -- A conversation is egress when its client is an inventory resource and its server is on the
--- internet, an AWS service range, or an interface VPC endpoint. The path, from v2 fields only:
+-- internet, an AWS service range, or an interface VPC endpoint, or AWS's traffic_path says it
+-- crossed a VPC peering connection. The path, by the first rule that applies:
 -- - vpc-endpoint: the server is an interface endpoint's ENI (destination: the endpoint's name);
--- - nat-gateway: a NAT gateway's own log holds both hops of this exchange: the client to the
---   gateway, and the gateway to this server on this port;
--- - igw otherwise. Gateway VPC endpoints (S3, DynamoDB) also land here: only traffic_path (v3+)
---   tells them apart, and conversations does not carry it. If the clients behind a NAT gateway
---   have no flow log, their egress is seen only as NAT transit and is not in this table.
+-- - the client's traffic_path (format v5), seeds/traffic_paths.csv egress_path: 1 nat-gateway
+--   (a public server reached through a resource in the VPC: a NAT gateway, or a middlebox),
+--   2 and 8 igw (2 may also be a gateway endpoint: AWS does not say which), 7 gateway-endpoint,
+--   4 and 5 peering, 3 virtual-private-gateway, 6 local-gateway;
+-- - without traffic_path, from v2 fields only: nat-gateway when a NAT gateway's own log holds
+--   both hops of this exchange (the client to the gateway, and the gateway to this server on this
+--   port), else igw, which then also holds gateway endpoints (S3, DynamoDB). If the clients behind
+--   a NAT gateway have no flow log, their egress is seen only as NAT transit and is not here.
 -- Only exchanges the client started are here: responses to internet clients (a load balancer's)
 -- also leave AWS but are ingress conversations.
 -- est_cost_usd, GB = 2^30 bytes (as AWS billing counts data transfer GB), prices in USD per GB:
 -- transfer out to the internet (bytes_up; data in is free), plus processing of the bytes both
 -- ways by a NAT gateway or an interface endpoint. Transfer to an AWS service is priced 0: it is
--- free within the region (the service's region is in its name); inter-region is not estimated.
+-- free within the region (the service's region is in its name); inter-region is not estimated,
+-- nor is peering's data transfer. A gateway endpoint has no processing charge.
 {%- set bytes_per_gb = 1024 * 1024 * 1024 %}
 
 with
@@ -20,6 +25,10 @@ with
 conversations as (
     select * from {{ ref('conversations') }}
     where action = 'ACCEPT'
+),
+
+traffic_paths as (
+    select * from {{ ref('traffic_paths') }}
 ),
 
 transit as (
@@ -44,11 +53,21 @@ nat_routes as (
 ),
 
 outbound as (
-    select * from conversations
+    select
+        conversations.*,
+        traffic_paths.egress_path
+    from conversations
+    left join traffic_paths
+        on conversations.traffic_path = traffic_paths.traffic_path
     where
-        traffic_class != 'nat-gateway-transit'
-        and client_type not in ('internet', 'aws:service', 'unknown-private', 'unknown')
-        and server_type in ('internet', 'aws:service', 'vpc-endpoint')
+        conversations.traffic_class != 'nat-gateway-transit'
+        and conversations.client_type not in (
+            'internet', 'aws:service', 'unknown-private', 'unknown'
+        )
+        and (
+            conversations.server_type in ('internet', 'aws:service', 'vpc-endpoint')
+            or traffic_paths.egress_path = 'peering'
+        )
 ),
 
 routed as (
@@ -64,6 +83,7 @@ routed as (
         outbound.flows,
         case
             when outbound.server_type = 'vpc-endpoint' then 'vpc-endpoint'
+            when outbound.egress_path is not null then outbound.egress_path
             when nat_routes.client_ip is not null then 'nat-gateway'
             else 'igw'
         end as path,

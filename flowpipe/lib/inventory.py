@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import boto3
 import pyarrow as pa
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from flowpipe.lib import aws_session
 from flowpipe.lib.inventory_calls import ApiCalls, error_row
@@ -73,13 +73,20 @@ def _region_snapshot(clients: dict[str, BaseClient], account_id: str, region: st
     return _RegionResult(rows=rows, errors=calls.errors)
 
 
+UNKNOWN_ACCOUNT = "unknown"
+
+
 def _account_sessions(
     role_arns: list[str] | None, external_id: str | None, log: Log
 ) -> tuple[list[tuple[str, boto3.Session]], list[dict]]:
     """(account id, session) for the caller's account, or for each role that could be assumed."""
     if not role_arns:
         session = boto3.Session()
-        return [(aws_session.account_id(session), session)], []
+        try:
+            return [(aws_session.account_id(session), session)], []
+        except (ClientError, BotoCoreError) as error:
+            log.warning("AWS cannot be read (%s): addresses will be named from published ranges only", error)
+            return [], [error_row(UNKNOWN_ACCOUNT, session.region_name or "", "sts:GetCallerIdentity", error)]
     sessions, errors = [], []
     for role_arn in role_arns:
         account = role_arn.split(":")[4]

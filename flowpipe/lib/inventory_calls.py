@@ -1,14 +1,14 @@
 """The inventory's API calls for one account and region: every item of a call, or a recorded error.
 
-A call that fails (no permission, service absent in the region) becomes an error row and returns None, so
-one denied API never stops the others.
+A call that fails (no permission, no credentials, service absent in the region, no connection) becomes an
+error row and returns None, so one failed API never stops the others.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
 
 def error_row(account_id: str, region: str, api: str, error: Exception) -> dict:
@@ -46,6 +46,9 @@ class ApiCalls:
             for page in client.get_paginator(operation).paginate(**kwargs):
                 items.extend(page.get(result_key, []))
             return items
-        except (ClientError, EndpointConnectionError) as error:
+        except (
+            ClientError,
+            BotoCoreError,
+        ) as error:  # BotoCoreError: no credentials, no connection, timeouts
             self.errors.append(error_row(self.account_id, self.region, api_name(client, operation), error))
             return None

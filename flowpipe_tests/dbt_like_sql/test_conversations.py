@@ -1,5 +1,6 @@
 """conversations on literal rows: de-duplication, orientation rules, placement and what is not traffic."""
 
+import pandas as pd
 import pytest
 
 from flowpipe_tests.dbt_like_sql.conftest import endpoint, record
@@ -175,3 +176,146 @@ def test_a_single_instance_behind_a_nat_gateway_stays_the_client(build_model, se
     direct = _row(rows, traffic_class="internet")
     assert (direct.client_name, direct.server_name, direct.server_port) == ("web", "203.0.113.5", 443)
     assert (direct.bytes_up, direct.bytes_down) == (300, 9_000)
+
+
+VPCE = endpoint("10.0.1.70", "vpc-endpoint", "secrets", "vpce-1", "eni-vpce", "a")
+TGW = endpoint("10.0.0.40", "transit-gateway", "hub", "tgw-attach-1", "eni-tgw", "a")
+OTHER_VPC = {**endpoint("10.1.0.8", "ec2:instance", "billing", "i-bill", "eni-bill", "a"), "vpc_id": "vpc-2"}
+PEER = {**endpoint("10.8.0.5", "peered-vpc", "partner", "vpc-9"), "network_kind": "peered-vpc"}
+ON_PREMISES = {**endpoint("192.168.5.5", "unknown-private", "192.168.5.5"), "network_kind": "rfc1918"}
+S3 = {**endpoint("52.216.8.9", "aws:service", "S3 us-east-1"), "network_kind": "aws-service"}
+ENDS = [WEB, APP, EFS, NAT, HOST, VPCE, TGW, OTHER_VPC, PEER, ON_PREMISES, S3]
+
+
+def _v5_exchange(client, server, path, client_port=41000, server_port=443, service=None):
+    """One connection as the client's ENI logs it in a v5 format: its egress records carry the path."""
+    request = record(
+        client["interface_id"],
+        client["ip"],
+        server["ip"],
+        client_port,
+        server_port,
+        300,
+        flow_direction="egress",
+        traffic_path=path,
+        pkt_dst_aws_service=service,
+    )
+    response = record(
+        client["interface_id"],
+        server["ip"],
+        client["ip"],
+        server_port,
+        client_port,
+        9_000,
+        flow_direction="ingress",
+        pkt_src_aws_service=service,
+    )
+    return [request, response]
+
+
+@pytest.mark.parametrize(
+    ("path", "server", "traffic_class"),
+    [
+        (1, APP, "same-az"),
+        (1, EFS, "cross-az"),
+        (1, VPCE, "vpc-endpoint"),
+        (1, TGW, "transit-gateway"),
+        (1, OTHER_VPC, "transit-gateway"),
+        (1, HOST, "nat-gateway"),
+        (1, ON_PREMISES, "same-vpc"),
+        (2, HOST, "internet-gateway"),
+        (2, S3, "aws-service"),
+        (3, ON_PREMISES, "virtual-private-gateway"),
+        (4, PEER, "peering"),
+        (5, PEER, "peering"),
+        (6, ON_PREMISES, "local-gateway"),
+        (7, S3, "vpc-endpoint"),
+        (8, HOST, "internet-gateway"),
+        (8, S3, "internet-gateway"),
+    ],
+    ids=lambda value: value["entity_name"] if isinstance(value, dict) else str(value),
+)
+def test_traffic_path_of_the_clients_egress_decides_the_traffic_class(
+    build_model, path, server, traffic_class
+):
+    rows = build_model("conversations", _v5_exchange(WEB, server, path), ENDS)
+    row = _row(rows, client_name="web", server_ip=server["ip"])
+    assert (row.traffic_path, row.traffic_class, row.traffic_class_basis) == (
+        path,
+        traffic_class,
+        "traffic-path",
+    )
+    assert (row.bytes_up, row.bytes_down) == (300, 9_000)
+
+
+@pytest.mark.parametrize(
+    ("server", "traffic_class"),
+    [
+        (APP, "same-az"),
+        (EFS, "cross-az"),
+        (VPCE, "vpc-endpoint"),
+        (TGW, "transit-gateway"),
+        (PEER, "peering"),
+        (S3, "aws-service"),
+        (HOST, "internet"),
+        (ON_PREMISES, "unknown"),
+    ],
+    ids=lambda value: value["entity_name"] if isinstance(value, dict) else value,
+)
+def test_without_traffic_path_the_address_book_decides_the_traffic_class(build_model, server, traffic_class):
+    records = [
+        record("eni-web", WEB["ip"], server["ip"], 41000, 443, 300),
+        record("eni-web", server["ip"], WEB["ip"], 443, 41000, 9_000),
+    ]
+    row = _row(build_model("conversations", records, ENDS), client_name="web", server_ip=server["ip"])
+    assert pd.isna(row.traffic_path)
+    assert (row.traffic_class, row.traffic_class_basis) == (traffic_class, "address-book")
+
+
+def test_the_clients_path_is_kept_when_the_servers_view_is_the_one_counted(build_model):
+    """AWS gives traffic_path on egress records only: the server's ENI logs the request as ingress."""
+    records = _v5_exchange(WEB, APP, 1, server_port=8080) + [
+        record("eni-app", WEB["ip"], APP["ip"], 41000, 8080, 300, flow_direction="ingress"),
+        record("eni-app", APP["ip"], WEB["ip"], 8080, 41000, 9_000, flow_direction="egress", traffic_path=1),
+    ]
+    row = _row(build_model("conversations", records, ENDS), client_name="web")
+    assert (row.bytes_up, row.bytes_down, row.interfaces_logged) == (300, 9_000, 2)
+    assert (row.traffic_path, row.traffic_class, row.traffic_class_basis) == (1, "same-az", "traffic-path")
+
+
+def test_the_servers_own_egress_path_does_not_classify_its_clients_conversation(build_model):
+    """An internet client's requests have no egress record in the VPC; the answers' path is the server's."""
+    records = [
+        record("eni-web", HOST["ip"], WEB["ip"], 51000, 443, 300, flow_direction="ingress"),
+        record("eni-web", WEB["ip"], HOST["ip"], 443, 51000, 9_000, flow_direction="egress", traffic_path=8),
+    ]
+    row = _row(build_model("conversations", records, ENDS), server_name="web")
+    assert (row.client_name, row.traffic_class, row.traffic_class_basis) == (
+        "203.0.113.5",
+        "internet",
+        "address-book",
+    )
+    assert pd.isna(row.traffic_path)
+
+
+def test_aws_service_is_what_aws_names_the_servers_address(build_model):
+    records = _v5_exchange(APP, S3, 7, service="S3") + [
+        # the NAT gateway's ENI logs another's packet to S3: its pkt-dst-aws-service is not the gateway's
+        record(
+            "eni-nat",
+            APP["ip"],
+            NAT["ip"],
+            42000,
+            443,
+            100,
+            pkt_dstaddr=S3["ip"],
+            pkt_dst_aws_service="S3",
+            flow_direction="ingress",
+        ),
+    ]
+    rows = build_model("conversations", records, ENDS)
+    direct = _row(rows, client_name="app", server_name="S3 us-east-1")
+    assert (direct.aws_service, direct.traffic_class) == ("S3", "vpc-endpoint")
+    transit = _row(rows, traffic_class="nat-gateway-transit")
+    assert (transit.server_name, transit.traffic_class_basis) == ("nat-a", "address-book")
+    assert pd.isna(transit.aws_service)

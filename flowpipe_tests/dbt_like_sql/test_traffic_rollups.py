@@ -147,3 +147,58 @@ def test_egress_through_nat_needs_both_hops_to_that_server(build_model):
     )
     egress = build_model("egress", records, [WEB_A, WEB_B, NAT, HOST, other])
     assert _by(egress, "path", "bytes_up") == {("nat-gateway",): 110, ("igw",): 300}
+
+
+def _v5_exchange(client, server, client_port, path, up, down):
+    """One connection at the client's ENI in a v5 format: its egress records carry the traffic path."""
+    eni = client["interface_id"]
+    return [
+        record(
+            eni, client["ip"], server["ip"], client_port, 443, up, flow_direction="egress", traffic_path=path
+        ),
+        record(eni, server["ip"], client["ip"], 443, client_port, down, flow_direction="ingress"),
+    ]
+
+
+def test_egress_path_follows_the_clients_traffic_path_where_aws_gives_it(build_model):
+    peer = {**endpoint("10.8.0.5", "peered-vpc", "partner", "vpc-9"), "network_kind": "peered-vpc"}
+    records = (
+        # through the NAT gateway: the gateway's ENI has no flow log, the client's path says so
+        _v5_exchange(WEB_A, HOST, 41000, 1, GB, GB)
+        + _v5_exchange(MANAGEMENT, HOST, 42000, 8, GB, 100)
+        + _v5_exchange(WEB_B, HOST, 42001, 2, 10, 20)
+        + _v5_exchange(APP, S3, 43000, 7, GB, GB)
+        + _v5_exchange(APP, SECRETS, 44000, 1, GB // 2, GB // 2)
+        + _v5_exchange(APP, peer, 45000, 4, 30, 40)
+    )
+    egress = build_model(
+        "egress",
+        records,
+        [WEB_A, WEB_B, APP, MANAGEMENT, SECRETS, S3, HOST, peer],
+        internet_egress_usd_per_gb=0.09,
+        nat_gateway_usd_per_gb=0.045,
+    )
+    assert _by(egress, "client_name", "path", "destination", "bytes_up") == {
+        ("web", "nat-gateway", "internet"): GB,
+        ("web", "igw", "internet"): 10,
+        ("management", "igw", "internet"): GB,
+        ("app", "gateway-endpoint", "S3 us-east-1"): GB,
+        ("app", "vpc-endpoint", "secrets"): GB // 2,
+        ("app", "peering", "partner"): 30,
+    }
+    cost = _by(egress, "client_name", "path", "destination", "est_cost_usd")
+    # out to the internet 1 GB * 0.09, plus the NAT processing both ways: 2 GB * 0.045
+    assert cost["web", "nat-gateway", "internet"] == pytest.approx(0.18)
+    # a gateway endpoint has no processing charge, and S3 in the region no transfer charge
+    assert cost["app", "gateway-endpoint", "S3 us-east-1"] == 0.0
+    assert cost["app", "vpc-endpoint", "secrets"] == pytest.approx(0.01)
+
+
+def test_egress_without_traffic_path_leaves_peered_vpcs_out(build_model):
+    """The default format cannot tell a peering connection's traffic: it is not egress there."""
+    peer = {**endpoint("10.8.0.5", "peered-vpc", "partner", "vpc-9"), "network_kind": "peered-vpc"}
+    records = _exchange("eni-app", APP, peer, 45000, 443, 30, 40) + _exchange(
+        "eni-app", APP, S3, 43000, 443, 50, 60
+    )
+    egress = build_model("egress", records, [APP, S3, peer])
+    assert _by(egress, "path", "destination", "bytes_up") == {("igw", "S3 us-east-1"): 50}
