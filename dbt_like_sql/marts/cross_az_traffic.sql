@@ -65,7 +65,7 @@ final as (
             when billed
                 then
                     cast(bytes as double) / {{ bytes_per_gb }} * 2
-                    * {{ var('cross_az_usd_per_gb', 0.01) }}
+                    * {{ var('cross_az_usd_per_gb') }}
             else 0.0
         end as est_cost_usd
     from pairs

@@ -59,7 +59,7 @@ final as (
         cast(night_bytes as double) / nullif(day_bytes + night_bytes, 0) as night_share,
         cast(night_bytes as double) / nullif(day_bytes, 0) as night_to_day_ratio
     from ranked
-    where rank <= {{ var('top_n', 100) }}
+    where rank <= {{ var('top_n') }}
 )
 
 select * from final

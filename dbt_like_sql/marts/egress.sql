@@ -124,18 +124,18 @@ priced as (
             when destination_type = 'internet'
                 then
                     cast(bytes_up as double) / {{ bytes_per_gb }}
-                    * {{ var('internet_egress_usd_per_gb', 0.09) }}
+                    * {{ var('internet_egress_usd_per_gb') }}
             else 0.0
         end as transfer_usd,
         case path
             when 'nat-gateway'
                 then
                     cast(bytes as double) / {{ bytes_per_gb }}
-                    * {{ var('nat_gateway_usd_per_gb', 0.045) }}
+                    * {{ var('nat_gateway_usd_per_gb') }}
             when 'vpc-endpoint'
                 then
                     cast(bytes as double) / {{ bytes_per_gb }}
-                    * {{ var('vpc_endpoint_usd_per_gb', 0.01) }}
+                    * {{ var('vpc_endpoint_usd_per_gb') }}
             else 0.0
         end as processing_usd
     from aggregated

@@ -57,7 +57,7 @@ final as (
         first_seen,
         last_seen
     from ranked
-    where rank <= {{ var('top_n', 100) }}
+    where rank <= {{ var('top_n') }}
 )
 
 select * from final

@@ -46,7 +46,7 @@ final as (
         client_count,
         server_count
     from ranked
-    where rank <= {{ var('top_n', 100) }}
+    where rank <= {{ var('top_n') }}
 )
 
 select * from final

@@ -58,7 +58,7 @@ final as (
         flows,
         cross_az
     from ranked
-    where rank <= {{ var('top_n', 100) }}
+    where rank <= {{ var('top_n') }}
 )
 
 select * from final

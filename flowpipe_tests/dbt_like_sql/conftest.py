@@ -10,6 +10,7 @@ import pytest
 from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SQL_ROOT
+from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
 from flowpipe.lib.sql_models import discover_models
 
@@ -92,8 +93,9 @@ def build_model(tmp_path: Path) -> Callable[..., pd.DataFrame]:
         )
         models = discover_models(SQL_ROOT)
         engine = SqlEngine(lake, SQL_ROOT)
+        settings = {**SqlModelConfig().model_dump(), **variables}
         for model in ("conversations", name):
-            engine.build(models, model, PARTITION, variables)
+            engine.build(models, model, PARTITION, settings)
         return lake.read_partition(name, PARTITION).to_pandas()
 
     return build

@@ -11,6 +11,7 @@ from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SQL_ROOT
 from flowpipe.lib.simulated.moto_server import patched_environment
+from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
 from flowpipe.lib.sql_models import DATE_GRAIN, discover_models
 from flowpipe_tests.dbt_like_sql.conftest import ENDPOINT_COLUMNS, START, endpoint, record
@@ -66,6 +67,7 @@ def build_date_model(tmp_path: Path) -> Callable[..., pd.DataFrame]:
         lake = Lake(str(tmp_path / "lake"))
         models = discover_models(SQL_ROOT)
         engine = SqlEngine(lake, SQL_ROOT)
+        variables = {**SqlModelConfig().model_dump(), **variables}
         windows = [{"date": DAY, "window": "day"}, {"date": DAY, "window": "night"}]
         for window, records in zip(windows, (day, night), strict=True):
             _write_window(lake, window["window"], records)

@@ -6,28 +6,16 @@ two windows; a model with `config(grain='date')` is only daily.
 """
 
 import dagster as dg
-from pydantic import Field
 
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SQL_ROOT, LakeResource, SqlEngineResource
+from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
 from flowpipe.lib.sql_models import DATE_GRAIN, SqlModel, daily_table, discover_models, has_daily_twin
 from flowpipe.lib.windows import DAY, NIGHT
 from flowpipe.partitions import date_partitions, dates_in, single_run, window_partitions, windows_in
 
 PREVIEW_ROWS = 10
-
-
-class SqlModelConfig(dg.Config):
-    """Values the models read with var(): ranking and the data-transfer price table (USD per GB)."""
-
-    top_n: int = Field(default=100, description="rows kept in ranked rollups such as top_talkers")
-    cross_az_usd_per_gb: float = Field(
-        default=0.01, description="cross-AZ data transfer, charged in each direction (AWS list price)"
-    )
-    nat_gateway_usd_per_gb: float = Field(default=0.045, description="NAT gateway data processing")
-    internet_egress_usd_per_gb: float = Field(default=0.09, description="data transfer out to the internet")
-    vpc_endpoint_usd_per_gb: float = Field(default=0.01, description="interface VPC endpoint data processing")
 
 
 def _description(model: SqlModel) -> str:
