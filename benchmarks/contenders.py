@@ -75,8 +75,21 @@ def flowlogs_reader(folder: Path) -> dict:
     return {"records": records, "total_bytes": sum(totals.values()), "seconds": seconds}
 
 
-def flowpipe(folder: Path) -> dict:
-    """What the raw_flow_logs asset does: extract_window over the folder into the lake's typed Parquet."""
+def window_of(folder: Path) -> tuple[datetime, datetime, dict[str, str]]:
+    """The dataset's window (from its manifest) and the lake partition flowpipe writes it to, as the
+    raw_flow_logs asset names it: every stage that reads the extraction's output finds it here."""
+    from flowpipe.lib.windows import Window
+
+    manifest = json.loads((folder / MANIFEST).read_text())
+    window = Window(
+        datetime.fromisoformat(manifest["window_start"]), datetime.fromisoformat(manifest["window_end"])
+    )
+    return window.start, window.end, window.partition
+
+
+def flowpipe(folder: Path, lake_dir: Path | None = None) -> dict:
+    """What the raw_flow_logs asset does: extract_window over the folder into the lake's typed Parquet.
+    The lake is a temporary folder, unless `lake_dir` asks to keep it for the stages that read it."""
     # pyarrow imports pandas on its first conversion of a Python value: an import like the others, and
     # 2 s here, where PYTHONDONTWRITEBYTECODE=1 makes every import compile. Not a cost per record.
     import pandas  # noqa: F401
@@ -88,17 +101,12 @@ def flowpipe(folder: Path) -> dict:
     from flowpipe.lib.flow_sources import LocalFlowLogSource
     from flowpipe.lib.lake import Lake
 
-    manifest = json.loads((folder / MANIFEST).read_text())
-    start, end = (
-        datetime.fromisoformat(manifest["window_start"]),
-        datetime.fromisoformat(manifest["window_end"]),
-    )
-    partition = {"date": start.strftime("%Y-%m-%d"), "window": "day"}
-    lake_dir = tempfile.mkdtemp(prefix="lake-", dir=folder.parent)
+    start, end, partition = window_of(folder)
+    lake_root = str(lake_dir) if lake_dir else tempfile.mkdtemp(prefix="lake-", dir=folder.parent)
     began = time.perf_counter()
     total_bytes = 0
     try:
-        lake = Lake(lake_dir)
+        lake = Lake(lake_root)
         extraction = extract_window(LocalFlowLogSource(str(folder)), start, end)
         with (
             lake.partition_writer("raw_flow_logs", partition, raw_schema()) as records,
@@ -111,11 +119,12 @@ def flowpipe(folder: Path) -> dict:
             rejects.write(extraction.stats.failed_objects_as_rejects())
         seconds = time.perf_counter() - began
     finally:
-        shutil.rmtree(lake_dir, ignore_errors=True)
+        if lake_dir is None:
+            shutil.rmtree(lake_root, ignore_errors=True)
     return {"records": records.rows, "total_bytes": total_bytes, "rejects": rejects.rows, "seconds": seconds}
 
 
-CONTENDERS: dict[str, Callable[[Path], dict]] = {
+CONTENDERS: dict[str, Callable[..., dict]] = {
     "decompression_floor": decompression_floor,
     "shell_pipeline": shell_pipeline,
     "flowlogs_reader": flowlogs_reader,
@@ -127,8 +136,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("contender", choices=sorted(CONTENDERS))
     parser.add_argument("folder", type=Path)
+    parser.add_argument("--lake", type=Path, help="flowpipe only: write the lake here and keep it")
     args = parser.parse_args()
-    result = CONTENDERS[args.contender](args.folder)
+    extra = {"lake_dir": args.lake} if args.lake else {}
+    result = CONTENDERS[args.contender](args.folder, **extra)
     sys.stdout.write(json.dumps(result) + "\n")
 
 

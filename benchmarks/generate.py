@@ -38,7 +38,9 @@ FILE_INTERVAL = timedelta(minutes=5)
 RECORDS_PER_FILE = 60_000  # a busy VPC's 5-minute file; AWS rolls a file at 5 minutes or 75 MB
 DEFAULT_SEED = 20260314
 
-_LOCAL_HOSTS = 400  # ENIs in the VPC, 10.0.0.0/16
+_LOCAL_HOSTS = 400  # ENIs in the VPC
+VPC_CIDR = "10.0.0.0/16"
+AWS_SERVICE_PREFIX = "52.216.0.0/15"  # S3 in us-east-1: where the AWS service peers are drawn from
 _INTERNET_PEERS = 5_000
 _AWS_SERVICE_PEERS = 200  # S3 / DynamoDB style public AWS addresses
 _SERVER_PORTS = np.array([443, 80, 22, 5432, 3306, 2049, 53, 6379, 8080, 9092])
@@ -169,6 +171,12 @@ def flow_log_text(plan: FilePlan, seed: int) -> tuple[bytes, int]:
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + n + 1]
     body = memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]
     return (" ".join(DEFAULT_FORMAT) + "\n").encode() + bytes(body), total_bytes
+
+
+def vpc_hosts(seed: int = DEFAULT_SEED) -> list[tuple[str, str]]:
+    """(address, ENI id) of the VPC's hosts: the `interface_id` of a record is its VPC end's ENI."""
+    local, _, _ = _address_pools(seed)
+    return list(zip(local.to_pylist(), _eni_ids(seed).to_pylist(), strict=True))
 
 
 def _write_file(folder: str, plan: FilePlan, seed: int) -> int:

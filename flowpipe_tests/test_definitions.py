@@ -32,6 +32,7 @@ ASSETS = [
     "inventory_snapshot",
     "lambda_to_rds_direct",
     "lb_bypass",
+    "new_talkers",
     "nfs_other",
     "raw_flow_log_rejects",
     "raw_flow_logs",

@@ -1,13 +1,12 @@
 -- grain: one row per (srcaddr, srcport, dstaddr, dstport, protocol, action), client -> server
 -- The two directions of a connection are decided together, by the first rule that applies:
--- 1 tcp-flags (who sent SYN, who SYN-ACK), 2 address-book (an end that only serves: EFS,
--- RDS, endpoints, AWS services), 3 peer-count (an address:port that talks to more distinct peers
--- in the window, at least 2, serves them: load balancers pick source ports anywhere in 1024-65535,
--- so a client port can be a "service" port), 4 service-port (a port below 1024 or in
--- seeds/service_ports.csv against one that is not), 5 lower-port, 6 first-seen (the first
--- direction is the client's).
--- traffic_path is kept on the client's own direction only (its egress: the path to the server);
--- server_aws_service is what AWS names the server's address (pkt-*-aws-service), either direction.
+-- 1 tcp-flags (who sent SYN, who SYN-ACK), 2 address-book (an end that only serves: EFS, RDS and
+-- its proxies, ElastiCache, endpoints, AWS services), 3 service-port (a port below 1024 or in
+-- seeds/service_ports.csv against one in the Linux ephemeral range, 32768 and up), 4 peer-count (an
+-- address:port that talks to more distinct peers in the window, at least 2, serves them: load
+-- balancers pick source ports anywhere in 1024-65535, so a client port can be a "service" port),
+-- 5 service-port (against any other port), 6 lower-port, 7 first-seen (the first direction is the
+-- client's).
 with
 
 flows as (
@@ -91,13 +90,15 @@ with_evidence as (
         coalesce(b_peers.peers, 1) as b_peers,
         coalesce(
             a_end.entity_type in (
-                'efs:mount-target', 'rds:db', 'vpc-endpoint', 'aws:service'
+                'efs:mount-target', 'rds:db', 'rds:proxy', 'elasticache:cluster',
+                'vpc-endpoint', 'aws:service'
             ),
             false
         ) as a_only_serves,
         coalesce(
             b_end.entity_type in (
-                'efs:mount-target', 'rds:db', 'vpc-endpoint', 'aws:service'
+                'efs:mount-target', 'rds:db', 'rds:proxy', 'elasticache:cluster',
+                'vpc-endpoint', 'aws:service'
             ),
             false
         ) as b_only_serves,
@@ -136,6 +137,8 @@ decided as (
             when a_sent_syn = 1 or b_sent_syn_ack = 1 then false
             when a_only_serves and not b_only_serves then true
             when b_only_serves and not a_only_serves then false
+            when a_on_service_port and not b_on_service_port and b_port >= 32768 then true
+            when b_on_service_port and not a_on_service_port and a_port >= 32768 then false
             when a_peers > b_peers and a_peers >= 2 then true
             when b_peers > a_peers and b_peers >= 2 then false
             when a_on_service_port and not b_on_service_port then true
@@ -149,6 +152,10 @@ decided as (
                 b_sent_syn = 1 or a_sent_syn_ack = 1 or a_sent_syn = 1 or b_sent_syn_ack = 1
                 then 'tcp-flags'
             when a_only_serves != b_only_serves then 'address-book'
+            when
+                (a_on_service_port and not b_on_service_port and b_port >= 32768)
+                or (b_on_service_port and not a_on_service_port and a_port >= 32768)
+                then 'service-port'
             when a_peers != b_peers and greatest(a_peers, b_peers) >= 2 then 'peer-count'
             when a_on_service_port != b_on_service_port then 'service-port'
             when a_port != b_port then 'lower-port'

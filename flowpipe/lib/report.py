@@ -1,8 +1,6 @@
 """The daily report: a date's rollups by name, as Markdown, with what is new since the previous week."""
 
-import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -65,31 +63,6 @@ def talkers_table(talkers: pd.DataFrame) -> list[dict[str, str]]:
         }
         for row in talkers.itertuples()
     ]
-
-
-@dataclass(frozen=True)
-class NewTalkers:
-    """Pairs of the date's top talkers absent from the top talkers of the earlier dates compared."""
-
-    pairs: pd.DataFrame
-    compared_dates: list[str]
-
-
-def new_talkers(lake: Lake, date: str, lookback_days: int = LOOKBACK_DAYS) -> NewTalkers:
-    """The date's (client, server, port) pairs of daily_top_talkers that no earlier date of the
-    `lookback_days` before it has in its daily_top_talkers, comparing only the dates in the lake.
-
-    Both sides are top-N cuts: a "new" pair may have talked before below the cut."""
-    talkers = read_daily(lake, "daily_top_talkers", date)
-    day = datetime.date.fromisoformat(date)
-    earlier = [(day - datetime.timedelta(days=back)).isoformat() for back in range(1, lookback_days + 1)]
-    compared = [other for other in earlier if lake.partition_files("daily_top_talkers", {"date": other})]
-    if talkers.empty or not compared:
-        return NewTalkers(talkers.head(0), compared)
-    seen = pd.concat([read_daily(lake, "daily_top_talkers", other)[PAIR] for other in compared])
-    known = set(seen.itertuples(index=False, name=None))
-    is_new = [pair not in known for pair in talkers[PAIR].itertuples(index=False, name=None)]
-    return NewTalkers(talkers[is_new].sort_values("rank").reset_index(drop=True), sorted(compared))
 
 
 def _table(rows: list[dict[str, object]]) -> str:
@@ -231,19 +204,15 @@ def _rejected_section(lake: Lake, date: str) -> list[str]:
 
 
 def _new_talkers_section(lake: Lake, date: str) -> list[str]:
-    found = new_talkers(lake, date)
+    """Named pairs of the date that none of the earlier dates in the lake had (the new_talkers model)."""
+    found = read_daily(lake, "new_talkers", date)
     lines = ["## New talkers", ""]
-    if not found.compared_dates:
-        return [
-            *lines,
-            f"No earlier date of the {LOOKBACK_DAYS} before {date} is in the lake to compare with.",
-        ]
-    lines += [
-        f"Top talker pairs not among the top talkers of the {len(found.compared_dates)} earlier date(s) "
-        f"in the lake ({', '.join(found.compared_dates)}):",
-        "",
-    ]
-    return [*lines, _table(talkers_table(found.pairs))]
+    if found.empty:
+        return [*lines, "No new named pair, or no earlier date in the lake to compare with."]
+    compared = int(found.dates_compared.iloc[0])
+    found = found.assign(client_count=1, server_count=1).sort_values("bytes", ascending=False)
+    lines += [f"Named pairs seen on {date} and on none of the {compared} earlier date(s) compared:", ""]
+    return [*lines, _table(talkers_table(found.head(TOP_ROWS)))]
 
 
 def _charts_section(charts: Mapping[str, str]) -> list[str]:

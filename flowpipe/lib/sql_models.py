@@ -9,7 +9,8 @@ tables written to the lake. A model may override that with `{{ config(materializ
 Grains: a model is built per window by default. A mart that reads only other tables (a rollup of
 conversations) is also built per date, by the same SQL over both windows' rows: `daily_top_talkers` is
 `top_talkers` over a whole date. A model written for dates only says `{{ config(grain='date') }}`; the
-rows it reads carry the `window` they came from.
+rows it reads carry the `date` and `window` they came from, and with `lookback_days=N` they include the
+windows of up to N earlier dates that the lake holds (`var('partition_date')` is the date being built).
 """
 
 import graphlib
@@ -44,6 +45,7 @@ class SqlModel:
     materialized: str
     description: str = ""
     grain: str = WINDOW_GRAIN
+    lookback_days: int = 0  # a date model may also read this many earlier dates, where the lake has them
 
     @property
     def is_table(self) -> bool:
@@ -135,6 +137,7 @@ def discover_models(root: Path) -> dict[str, SqlModel]:
                 materialized=recorder.config.get("materialized", _DEFAULT_MATERIALIZATION[layer]),
                 description=_description(template),
                 grain=recorder.config.get("grain", WINDOW_GRAIN),
+                lookback_days=int(recorder.config.get("lookback_days", 0)),
             )
     for model in models.values():
         unknown = [name for name in model.refs if name not in models and name not in seeds]

@@ -26,8 +26,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Man
 def _raw_ok_bytes(lake_dir: Path, partition: dict[str, str]) -> int:
     files = Lake(str(lake_dir)).partition_files("raw_flow_logs", partition)
     with duckdb.connect() as conn:
-        relation = conn.read_parquet(files)
-        return relation.filter("log_status = 'OK'").aggregate("sum(bytes)").fetchone()[0]
+        conn.read_parquet(files).create_view("raw")
+        return conn.sql("select sum(bytes) from raw where log_status = 'OK'").fetchall()[0][0]
 
 
 def test_stage_conversations_log_every_ok_byte_of_the_raw_partition(extracted) -> None:
@@ -61,8 +61,8 @@ def test_runner_measures_the_stage_in_a_subprocess(extracted) -> None:
 
 
 def test_stage_uses_the_assets_sql_and_variables() -> None:
-    from flowpipe.defs.transform.sql_models import SqlModelConfig
     from flowpipe.lib.resources import SQL_ROOT as ASSETS_SQL_ROOT
+    from flowpipe.lib.sql_config import SqlModelConfig
 
     assert SQL_ROOT == ASSETS_SQL_ROOT
     assert SqlModelConfig().model_dump() == MODEL_VARIABLES

@@ -72,25 +72,26 @@ def endpoint(ip, entity_type, name, entity_id=None, eni=None, az=None):
     }
 
 
+def write_window(lake: Lake, partition: dict[str, str], records: list[dict], endpoints: list[dict]) -> None:
+    """One window's inputs of the SQL models: raw records, the named endpoints and the address book."""
+    lake.write_table("raw_flow_logs", partition, pa.Table.from_pylist(records, schema=raw_schema()))
+    table = pa.Table.from_pylist(endpoints, schema=pa.schema([(c, pa.string()) for c in ENDPOINT_COLUMNS]))
+    lake.write_table("endpoints", partition, table)
+    book = pa.Table.from_pylist([row for row in endpoints if row["interface_id"]], schema=table.schema)
+    lake.write_table(
+        "address_book",
+        partition,
+        book.select(["ip", "interface_id", "entity_type", "entity_name", "entity_id"]),
+    )
+
+
 @pytest.fixture
 def build_model(tmp_path: Path) -> Callable[..., pd.DataFrame]:
     """build_model(name, records, endpoints) -> the model's rows for the window, as a DataFrame."""
 
     def build(name: str, records: list[dict], endpoints: list[dict], **variables) -> pd.DataFrame:
         lake = Lake(str(tmp_path / "lake"))
-        lake.write_table("raw_flow_logs", PARTITION, pa.Table.from_pylist(records, schema=raw_schema()))
-        table = pa.Table.from_pylist(
-            endpoints, schema=pa.schema([(c, pa.string()) for c in ENDPOINT_COLUMNS])
-        )
-        lake.write_table("endpoints", PARTITION, table)
-        book = [row for row in endpoints if row["interface_id"]]
-        lake.write_table(
-            "address_book",
-            PARTITION,
-            pa.Table.from_pylist(book, schema=table.schema).select(
-                ["ip", "interface_id", "entity_type", "entity_name", "entity_id"]
-            ),
-        )
+        write_window(lake, PARTITION, records, endpoints)
         models = discover_models(SQL_ROOT)
         engine = SqlEngine(lake, SQL_ROOT)
         settings = {**SqlModelConfig().model_dump(), **variables}

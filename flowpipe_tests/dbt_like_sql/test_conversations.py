@@ -82,6 +82,19 @@ def test_a_flow_logged_at_one_eni_only_is_counted_from_that_side(build_model):
             8080,
             "peer-count",
         ),
+        # one ephemeral client port towards two servers: two peers, yet a service port against an
+        # ephemeral one decides first
+        (
+            [
+                record("eni-app", "10.0.1.10", "10.0.1.20", 40000, 6379, 100),
+                record("eni-app", "10.0.1.20", "10.0.1.10", 6379, 40000, 900),
+                record("eni-app", "10.0.1.10", "10.0.2.9", 40000, 5432, 100),
+                record("eni-app", "10.0.2.9", "10.0.1.10", 5432, 40000, 900),
+            ],
+            "web",
+            6379,
+            "service-port",
+        ),
         # a service port (8080) against an ephemeral one
         (
             [
@@ -113,7 +126,15 @@ def test_a_flow_logged_at_one_eni_only_is_counted_from_that_side(build_model):
             "first-seen",
         ),
     ],
-    ids=["tcp-flags", "address-book", "peer-count", "service-port", "lower-port", "first-seen"],
+    ids=[
+        "tcp-flags",
+        "address-book",
+        "peer-count",
+        "service-port-against-ephemeral",
+        "service-port",
+        "lower-port",
+        "first-seen",
+    ],
 )
 def test_each_orientation_rule_decides_client_and_server(build_model, records, client, server_port, basis):
     rows = build_model("conversations", records, [WEB, APP, RDS])

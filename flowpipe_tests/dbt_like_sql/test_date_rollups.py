@@ -4,17 +4,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pytest
 
-from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SQL_ROOT
 from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
 from flowpipe.lib.sql_models import DATE_GRAIN, discover_models
-from flowpipe_tests.dbt_like_sql.conftest import ENDPOINT_COLUMNS, START, endpoint, record
+from flowpipe_tests.dbt_like_sql.conftest import START, endpoint, record, write_window
 from flowpipe_tests.simulated_run import (
     DATE,
     SimulatedRun,
@@ -46,19 +44,6 @@ def _exchange(eni, client, server, client_port, server_port, up, down, start=STA
     ]
 
 
-def _write_window(lake: Lake, window: str, records: list[dict]) -> None:
-    partition = {"date": DAY, "window": window}
-    lake.write_table("raw_flow_logs", partition, pa.Table.from_pylist(records, schema=raw_schema()))
-    table = pa.Table.from_pylist(ENDPOINTS, schema=pa.schema([(c, pa.string()) for c in ENDPOINT_COLUMNS]))
-    lake.write_table("endpoints", partition, table)
-    book = pa.Table.from_pylist([row for row in ENDPOINTS if row["interface_id"]], schema=table.schema)
-    lake.write_table(
-        "address_book",
-        partition,
-        book.select(["ip", "interface_id", "entity_type", "entity_name", "entity_id"]),
-    )
-
-
 @pytest.fixture
 def build_date_model(tmp_path: Path) -> Callable[..., pd.DataFrame]:
     """build_date_model(name, day_records, night_records) -> the date model's rows, as a DataFrame."""
@@ -70,7 +55,7 @@ def build_date_model(tmp_path: Path) -> Callable[..., pd.DataFrame]:
         variables = {**SqlModelConfig().model_dump(), **variables}
         windows = [{"date": DAY, "window": "day"}, {"date": DAY, "window": "night"}]
         for window, records in zip(windows, (day, night), strict=True):
-            _write_window(lake, window["window"], records)
+            write_window(lake, window, records, ENDPOINTS)
             engine.build(models, "conversations", window, variables)
         engine.build(models, name, {"date": DAY}, variables, inputs=windows)
         return lake.read_partition(name, {"date": DAY}).to_pandas()

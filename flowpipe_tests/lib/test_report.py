@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.report import REPORT_FILE, new_talkers, port_label, render_report, write_report
+from flowpipe.lib.report import REPORT_FILE, port_label, render_report, write_report
 
 DATE = "2026-03-14"
 
@@ -51,23 +51,16 @@ def lake(tmp_path) -> Lake:
     return lake
 
 
-def test_new_talkers_are_pairs_absent_from_the_earlier_dates_of_the_week(lake):
-    found = new_talkers(lake, DATE)
-    assert found.compared_dates == ["2026-03-13"]  # 2026-03-05 is more than 7 days back
-    pairs = list(zip(found.pairs.client_name, found.pairs.server_name, found.pairs.server_port, strict=True))
-    assert pairs == [("batch", "archive", 22), ("web", "db", 6432), ("app", "cache", 6379)]
+def test_new_talkers_section_lists_the_new_pairs_and_how_many_dates_were_compared(lake):
+    new = _talker(1, "batch", "archive", 22, 500)
+    _write(lake, "new_talkers", DATE, [{**new, "flows": 3, "first_seen": 0, "dates_compared": 1}])
+    text = render_report(lake, DATE)
+    section = text.split("## New talkers", 1)[1]
+    assert "on none of the 1 earlier date(s) compared" in section and "| batch" in section
 
 
-def test_new_talkers_compare_with_every_earlier_date_in_the_lookback(lake):
-    found = new_talkers(lake, DATE, lookback_days=9)
-    assert found.compared_dates == ["2026-03-05", "2026-03-13"]
-    assert found.pairs.client_name.tolist() == ["batch", "web"]
-
-
-def test_without_an_earlier_date_no_pair_is_called_new(lake):
-    found = new_talkers(lake, "2026-03-13")
-    assert found.compared_dates == [] and found.pairs.empty
-    assert "No earlier date of the 7 before 2026-03-13" in render_report(lake, "2026-03-13")
+def test_without_new_talkers_the_section_says_so(lake):
+    assert "No new named pair" in render_report(lake, "2026-03-13").split("## New talkers", 1)[1]
 
 
 def test_port_label_names_the_service_else_the_protocol():
@@ -160,6 +153,13 @@ def full_lake(lake) -> Lake:
         "packets": 30,
     }
     _write(lake, "daily_rejected_traffic", DATE, [rejected])
+    new_pairs = [_talker(2, "batch", "archive", 22, 500), _talker(3, "web", "db", 6432, 100)]
+    _write(
+        lake,
+        "new_talkers",
+        DATE,
+        [{**row, "flows": 1, "first_seen": 0, "dates_compared": 1} for row in new_pairs],
+    )
     return lake
 
 
@@ -188,8 +188,8 @@ def test_the_report_has_every_section_with_its_rows(full_lake):
     assert "| bastion       | 22/ssh | 40        | 39" in probes
     assert "| 198.51.100.7 | bastion       | 3389/rdp | 17" in probes
     new = _section(text, "New talkers")
-    assert "1 earlier date(s) in the lake (2026-03-13)" in new
-    assert "| batch" in new and "| web (3 instances) | db       | 6432/tcp" in new
+    assert "on none of the 1 earlier date(s) compared" in new
+    assert "| batch" in new and "6432/tcp" in new
     assert "5432/tcp" not in new
 
 

@@ -5,13 +5,22 @@ of conversations also gets a daily asset (`daily_<model>`, group `daily`): the s
 two windows; a model with `config(grain='date')` is only daily.
 """
 
+import datetime
+
 import dagster as dg
 
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SQL_ROOT, LakeResource, SqlEngineResource
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
-from flowpipe.lib.sql_models import DATE_GRAIN, SqlModel, daily_table, discover_models, has_daily_twin
+from flowpipe.lib.sql_models import (
+    DATE_GRAIN,
+    SqlModel,
+    daily_table,
+    discover_models,
+    has_daily_twin,
+    lake_inputs,
+)
 from flowpipe.lib.windows import DAY, NIGHT
 from flowpipe.partitions import date_partitions, dates_in, single_run, window_partitions, windows_in
 
@@ -60,6 +69,25 @@ def _window_asset(model: SqlModel, models: dict[str, SqlModel]) -> dg.AssetsDefi
     return _asset
 
 
+def _windows_of(date: str) -> list[dict[str, str]]:
+    return [{"date": date, "window": window} for window in (DAY, NIGHT)]
+
+
+def _earlier_windows(lake: Lake, models: dict[str, SqlModel], name: str, date: str) -> list[dict[str, str]]:
+    """The windows of up to lookback_days earlier dates whose inputs the lake holds, newest first."""
+    _, tables = lake_inputs(models, name)
+    day = datetime.date.fromisoformat(date)
+    earlier = [
+        (day - datetime.timedelta(days=back)).isoformat() for back in range(1, models[name].lookback_days + 1)
+    ]
+    return [
+        window
+        for earlier_date in earlier
+        for window in _windows_of(earlier_date)
+        if all(lake.partition_files(table, window) for table in tables)
+    ]
+
+
 def _date_asset(model: SqlModel, models: dict[str, SqlModel], table: str) -> dg.AssetsDefinition:
     window_inputs = [ref for ref in model.refs if ref in models]
 
@@ -80,10 +108,9 @@ def _date_asset(model: SqlModel, models: dict[str, SqlModel], table: str) -> dg.
         rows, partition = 0, {}
         for date in dates_in(context.partition_time_window):
             partition = {"date": date}
-            inputs = [{"date": date, "window": window} for window in (DAY, NIGHT)]
-            rows += engine.build(
-                models, model.name, partition, config.model_dump(), inputs=inputs, table=table
-            )
+            inputs = _windows_of(date) + _earlier_windows(the_lake, models, model.name, date)
+            variables = {**config.model_dump(), "partition_date": date}
+            rows += engine.build(models, model.name, partition, variables, inputs=inputs, table=table)
         return _result(the_lake, table, partition, rows)
 
     return _asset
