@@ -1,7 +1,7 @@
 """The stage after extraction: `conversations` (and `top_talkers`) from the raw_flow_logs partition that
 the flowpipe contender kept, as the transform assets build them, in one subprocess:
 
-    python -m benchmarks.conversations DATASET_FOLDER LAKE_FOLDER --memory-limit 4GB
+    python -m benchmarks.conversations DATASET_FOLDER LAKE_FOLDER --memory-limit 2GB
 
 First what the SQL reads besides the records: an `address_book` partition naming the generator's VPC
 hosts (one instance per ENI, the ENI id its records carry) and the window's `endpoints`
@@ -20,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -48,6 +49,7 @@ MODEL_VARIABLES = {
 VPC_ID = "vpc-0benchmark"
 _INSTANCE_NAMES = 40  # instances share Name tags, as autoscaled fleets do
 _POLL_SECONDS = 0.05
+_OUT_OF_MEMORY = "Out of Memory Error"
 
 
 def address_book(seed: int) -> pa.Table:
@@ -125,7 +127,7 @@ def _rows(lake: Lake, table: str, partition: dict[str, str]) -> int:
     return sum(pq.read_metadata(path).num_rows for path in lake.partition_files(table, partition))
 
 
-def build_conversations(folder: Path, lake_dir: Path, memory_limit: str = "4GB") -> dict:
+def build_conversations(folder: Path, lake_dir: Path, memory_limit: str = "2GB") -> dict:
     """Builds address_book, endpoints, then every model of MODELS for the dataset's window partition."""
     _, _, partition = window_of(folder)
     seed = json.loads((folder / MANIFEST).read_text())["seed"]
@@ -146,22 +148,36 @@ def build_conversations(folder: Path, lake_dir: Path, memory_limit: str = "4GB")
     )
     models = discover_models(SQL_ROOT)
     rows_in = records
+    error = None
     try:
         for name in MODELS:
             began = time.perf_counter()
             with _FolderPeak(temp_dir) as spilled:
-                rows = engine.build(models, name, partition, MODEL_VARIABLES)
-            steps.append(_step(name, rows_in, rows, began) | {"spilled_bytes": spilled.peak})
+                try:
+                    rows = engine.build(models, name, partition, MODEL_VARIABLES)
+                except (duckdb.OutOfMemoryException, OSError) as exception:
+                    # A figure too: how long and how large it got before DuckDB gave up. After the
+                    # first batch, DuckDB's error reaches us through Arrow's stream as an OSError.
+                    error = _out_of_memory(exception)
+                    rows = 0
+            steps.append(_step(name, rows_in, rows, began) | {"spilled_bytes": spilled.peak, "error": error})
+            if error:
+                break
             rows_in = rows
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
-    bytes_logged = lake.read_partition("conversations", partition).column("bytes_logged")
-    return {
-        "records": records,
-        "memory_limit": memory_limit,
-        "bytes_logged": pc.sum(bytes_logged).as_py() or 0,
-        "steps": steps,
-    }
+    bytes_logged = None
+    if error is None:
+        bytes_logged = pc.sum(lake.read_partition("conversations", partition).column("bytes_logged")).as_py()
+    return {"records": records, "memory_limit": memory_limit, "bytes_logged": bytes_logged, "steps": steps}
+
+
+def _out_of_memory(exception: Exception) -> str:
+    """DuckDB's out-of-memory message (its first line); any other error is raised again."""
+    message = str(exception).splitlines()[0] if str(exception) else ""
+    if not message.startswith(_OUT_OF_MEMORY):
+        raise exception
+    return message
 
 
 def _step(name: str, rows_in: int, rows_out: int, began: float) -> dict:
@@ -173,6 +189,7 @@ def _step(name: str, rows_in: int, rows_out: int, began: float) -> dict:
         "seconds": seconds,
         "peak_rss_bytes": _peak_rss_bytes(),
         "spilled_bytes": 0,
+        "error": None,
     }
 
 

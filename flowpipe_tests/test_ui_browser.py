@@ -7,6 +7,7 @@ multiprocess executor each of the 23 window steps starts its own process, about 
 Screenshots land in flowpipe_tests/artifacts/ui_browser/ (the last one is taken on failure too).
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -42,7 +44,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 INSTALL_HINT = "apt-get install -y --no-install-recommends chromium chromium-driver"
 ARTIFACTS = Path(__file__).parent / "artifacts" / "ui_browser"
-FLOWPIPE = Path(os.environ.get("VIRTUAL_ENV") or Path(__file__).parents[1] / ".venv") / "bin" / "flowpipe"
+FLOWPIPE = Path(sys.executable).parent / "flowpipe"
 
 WINDOW = "2026-03-14-06:00"
 BACKFILL_WINDOWS = "[2026-03-12-06:00...2026-03-14-18:00]"
@@ -50,6 +52,10 @@ REPORT_DATES = ("2026-03-12", "2026-03-13", "2026-03-14")
 REPORT_DATE = "2026-03-14"
 EFS_NAME = "myapp1-efs-general-purpose"
 IN_PROCESS_CONFIG = "execution:\n  config:\n    in_process: {}\n"
+CONFIG_EDITOR = (
+    "//*[@role='dialog'][.//*[normalize-space()='Config Editor']]"
+    "//div[contains(concat(' ', @class, ' '), ' CodeMirror ')]"
+)
 
 UI_START_SECONDS = 150
 ELEMENT_SECONDS = 45
@@ -57,7 +63,7 @@ RUN_SECONDS = 180
 BACKFILL_SECONDS = 300
 
 RUN_DONE = {"SUCCESS", "FAILURE", "CANCELED"}
-BACKFILL_DONE = {"COMPLETED_SUCCESS", "COMPLETED_FAILED", "COMPLETED", "FAILED", "CANCELED", "FAILING"}
+BACKFILL_DONE = {"COMPLETED_SUCCESS", "COMPLETED_FAILED", "COMPLETED", "FAILED", "CANCELED"}
 RETRIED = (
     StaleElementReferenceException,
     ElementClickInterceptedException,
@@ -133,16 +139,12 @@ def _processes_of(dagster_home: Path, port: int) -> list[int]:
 
 def _stop(process: subprocess.Popen, dagster_home: Path, port: int) -> None:
     """SIGTERM does not stop `dagster dev`: kill its whole process group, then any stray of this test."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait(timeout=30)
     for pid in _processes_of(dagster_home, port):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture
@@ -255,33 +257,38 @@ class Page:
         self.wait(lambda: self.visible("//button[normalize-space()='Skip']") is None, "the modal to close")
 
     def dialog_text(self) -> str:
-        return " ".join(element.text for element in self.driver.find_elements(By.CSS_SELECTOR, "[role=dialog]"))
+        return " ".join(
+            element.text for element in self.driver.find_elements(By.CSS_SELECTOR, "[role=dialog]")
+        )
 
     def choose_partitions(self, selection: str) -> None:
         """Types a partition key or [first...last] range into the open launch dialog."""
-        self.wait(lambda: "Partition selection" in self.dialog_text(), "the partition dialog")
-        show_all = self.visible("//*[@role='dialog']//*[normalize-space()='Show all partitions']")
-        if show_all is not None:  # the dialog first offers only the last 90 days
-            show_all.click()
-            self.wait(lambda: "Show all partitions" not in self.dialog_text(), "all partitions")
+        self.wait(
+            lambda: any(shown in self.dialog_text() for shown in ("Last 90 days", "All time")),
+            "the partition range of the launch dialog",
+        )
+        if "All time" not in self.dialog_text():  # the dialog first offers only the last 90 days
+            self.click("//*[@role='dialog']//*[normalize-space()='Show all partitions']")
+            self.wait(lambda: "All time" in self.dialog_text(), "all partitions to be offered")
         field = self.wait(
             lambda: self.visible("//*[@role='dialog']//input[@type='text']"), "the partition text field"
         )
         field.send_keys(Keys.CONTROL, "a")
         field.send_keys(Keys.DELETE)
         field.send_keys(selection, Keys.ENTER)
-        self.wait(lambda: field.get_attribute("value") == selection, f"the partition field to read {selection}")
+        self.wait(
+            lambda: field.get_attribute("value") == selection, f"the partition field to read {selection}"
+        )
+        assert "Could not find partitions" not in self.dialog_text(), self.dialog_text()
 
     def use_in_process_executor(self) -> None:
         """Sets the launch's run config in the dialog's config editor (CodeMirror) and saves it."""
         self.click("//*[@role='dialog']//*[normalize-space()='Config']")
         self.click("//*[@role='dialog']//button[normalize-space()='Add config']")
-        editor = self.wait(
-            lambda: self.visible("//*[@role='dialog'][.//*[normalize-space()='Config Editor']]//*[contains(@class,'CodeMirror')][.//textarea]")
-            or self.visible("(//*[@role='dialog']//div[contains(concat(' ', @class, ' '), ' CodeMirror ')])[last()]"),
-            "the config editor",
+        editor = self.wait(lambda: self.visible(CONFIG_EDITOR), "the config editor")
+        self.driver.execute_script(
+            "arguments[0].CodeMirror.setValue(arguments[1])", editor, IN_PROCESS_CONFIG
         )
-        self.driver.execute_script("arguments[0].CodeMirror.setValue(arguments[1])", editor, IN_PROCESS_CONFIG)
         self.click("//button[normalize-space()='Save config']")
         self.wait(lambda: "in_process" in self.dialog_text(), "the saved config in the launch dialog")
 
@@ -385,8 +392,14 @@ def _backfill_three_days(page: Page) -> None:
     assert backfill["status"] == "COMPLETED_SUCCESS", f"backfill {backfill}:\n{page.ui.log_tail()}"
     assert runs and set(runs.values()) == {"SUCCESS"}, runs
     assert all(_tags(run).get("dagster/from_ui") == "true" for run in backfill["runs"])
-    page.open(f"/overview/backfills/{backfill['id']}")
-    page.wait(lambda: page.visible("//*[normalize-space()='Completed']"), "the backfill page to show Completed")
+    page.open(f"/runs/b/{backfill['id']}")
+    page.wait(
+        lambda: (
+            page.visible(f"//*[contains(normalize-space(), '{backfill['id']}')]")
+            and page.visible("//*[normalize-space()='100% completed']")
+        ),
+        "the backfill's page",
+    )
     page.screenshot("backfill_completed")
 
 
@@ -409,12 +422,11 @@ def test_the_ui_materializes_a_window_backfills_three_days_and_shows_the_report(
         _materialize_one_window(page)
         _backfill_three_days(page)
         _read_report_in_metadata(page)
-    except BaseException:
+    except BaseException as error:
         page.screenshot("failure")
         (ARTIFACTS / "failure.html").write_text(browser.page_source)
+        error.add_note(f"screenshots and the failing page in {ARTIFACTS}")
         raise
-    finally:
-        logger.info("screenshots in %s", ARTIFACTS)
     reports = _report_metadata(dagster_ui, REPORT_DATES)
     assert sorted(reports) == list(REPORT_DATES)
     assert EFS_NAME in reports[REPORT_DATE]

@@ -12,7 +12,7 @@ from pydantic import Field
 from flowpipe.lib.cloudwatch_source import CloudWatchFlowLogSource
 from flowpipe.lib.flow_sources import FlowLogSource, open_flow_log_source
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.sql_engine import DuckDBSettings, SqlEngine
+from flowpipe.lib.sql_engine import DEFAULT_MEMORY_LIMIT, DuckDBSettings, SqlEngine
 
 AWS_IP_RANGES_URL = "https://ip-ranges.amazonaws.com/ip-ranges.json"
 SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
@@ -58,7 +58,7 @@ class AwsInventoryResource(dg.ConfigurableResource):
 class SqlEngineResource(dg.ConfigurableResource):
     """DuckDB over the lake's Parquet; memory is capped and spills to disk beyond the cap."""
 
-    memory_limit: str = "4GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int | None = None
     temp_directory: str | None = None
 

@@ -6,6 +6,7 @@ model's own SQL runs and its rows are written batch by batch, so memory holds a 
 """
 
 import logging
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,9 @@ from flowpipe.lib.sql_models import (
 logger = logging.getLogger(__name__)
 
 BATCH_ROWS = 1_000_000
+# benchmarks/README.md: conversations of a 10M-record window finished by spilling at 1GB and 2GB and ran
+# out of memory at 3GB and 4GB on the 2-core, 24 GiB machine; 2GB is the largest limit that finished.
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 
 class MissingInputError(RuntimeError):
@@ -36,16 +40,19 @@ class MissingInputError(RuntimeError):
 
 @dataclass(frozen=True)
 class DuckDBSettings:
-    memory_limit: str = "4GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int | None = None
     temp_directory: str | None = None
 
     def connection_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"memory_limit": self.memory_limit, "preserve_insertion_order": False}
+        config: dict[str, Any] = {
+            "memory_limit": self.memory_limit,
+            "preserve_insertion_order": False,
+            # spill files go to the system's temp folder, never into the user's working directory
+            "temp_directory": self.temp_directory or str(Path(tempfile.gettempdir()) / "flowpipe-duckdb"),
+        }
         if self.threads:
             config["threads"] = self.threads
-        if self.temp_directory:
-            config["temp_directory"] = self.temp_directory
         return config
 
 

@@ -60,6 +60,16 @@ def test_runner_measures_the_stage_in_a_subprocess(extracted) -> None:
     assert f"| {RECORDS:,} | 256MB | conversations | {RECORDS:,} |" in conversations_table(steps)
 
 
+def test_stage_records_duckdb_running_out_of_memory_as_a_failed_step(extracted) -> None:
+    folder, lake_dir, _ = extracted
+
+    result = build_conversations(folder, lake_dir, memory_limit="2MB")
+
+    failed = result["steps"][-1]
+    assert (failed["step"], failed["rows_out"], result["bytes_logged"]) == ("conversations", 0, None)
+    assert failed["error"].startswith("Out of Memory Error")
+
+
 def test_stage_uses_the_assets_sql_and_variables() -> None:
     from flowpipe.lib.resources import SQL_ROOT as ASSETS_SQL_ROOT
     from flowpipe.lib.sql_config import SqlModelConfig
