@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: demo test lint install lock clean
+.PHONY: demo test lint install browser lock clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ lint: install
 	$(BIN)/dagster definitions validate -w workspace.yaml
 	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/dg check defs
 
-test: lint
+# The browser test drives Debian's Chromium and ChromeDriver; install them (as root, or with sudo) if missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		($(SUDO) apt-get update -qq && \
+		 $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver)
+
+test: lint browser
 	$(BIN)/pytest -q flowpipe_tests
 
 # Re-pin every dependency after editing pyproject.toml.

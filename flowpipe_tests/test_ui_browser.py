@@ -51,11 +51,6 @@ BACKFILL_WINDOWS = "[2026-03-12-06:00...2026-03-14-18:00]"
 REPORT_DATES = ("2026-03-12", "2026-03-13", "2026-03-14")
 REPORT_DATE = "2026-03-14"
 EFS_NAME = "myapp1-efs-general-purpose"
-IN_PROCESS_CONFIG = "execution:\n  config:\n    in_process: {}\n"
-CONFIG_EDITOR = (
-    "//*[@role='dialog'][.//*[normalize-space()='Config Editor']]"
-    "//div[contains(concat(' ', @class, ' '), ' CodeMirror ')]"
-)
 
 UI_START_SECONDS = 150
 ELEMENT_SECONDS = 45
@@ -281,17 +276,6 @@ class Page:
         )
         assert "Could not find partitions" not in self.dialog_text(), self.dialog_text()
 
-    def use_in_process_executor(self) -> None:
-        """Sets the launch's run config in the dialog's config editor (CodeMirror) and saves it."""
-        self.click("//*[@role='dialog']//*[normalize-space()='Config']")
-        self.click("//*[@role='dialog']//button[normalize-space()='Add config']")
-        editor = self.wait(lambda: self.visible(CONFIG_EDITOR), "the config editor")
-        self.driver.execute_script(
-            "arguments[0].CodeMirror.setValue(arguments[1])", editor, IN_PROCESS_CONFIG
-        )
-        self.click("//button[normalize-space()='Save config']")
-        self.wait(lambda: "in_process" in self.dialog_text(), "the saved config in the launch dialog")
-
     def screenshot(self, name: str) -> Path:
         self.shots += 1
         path = ARTIFACTS / f"{self.shots:02d}_{name}.png"
@@ -364,7 +348,6 @@ def _materialize_one_window(page: Page) -> None:
     page.screenshot("window_job_asset_graph")
     page.click("//button[contains(normalize-space(), 'Materialize all')]")
     page.choose_partitions(WINDOW)
-    page.use_in_process_executor()
     page.screenshot("materialize_one_window_dialog")
     page.click("//*[@role='dialog']//button[normalize-space()='Launch 1 run']")
     page.wait(lambda: page.visible("//*[contains(normalize-space(), 'Launched run')]"), "the launch toast")
@@ -383,7 +366,6 @@ def _backfill_three_days(page: Page) -> None:
     page.screenshot("global_asset_lineage")
     page.click("//button[contains(normalize-space(), 'Materialize all')]")
     page.choose_partitions(BACKFILL_WINDOWS)
-    page.use_in_process_executor()
     page.screenshot("backfill_dialog")
     page.click("//*[@role='dialog']//button[normalize-space()='Launch backfill']")
     page.wait(lambda: not page.dialog_text(), "the launch dialog to close")
