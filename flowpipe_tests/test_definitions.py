@@ -26,6 +26,7 @@ ASSETS = [
     "efs_clients",
     "egress",
     "endpoints",
+    "int_conversations_accepted",
     "int_flows_deduplicated",
     "int_flows_oriented",
     "int_interfaces_classified",

@@ -9,8 +9,7 @@
 with
 
 conversations as (
-    select * from {{ ref('conversations') }}
-    where action = 'ACCEPT' and traffic_class != 'nat-gateway-transit'
+    select * from {{ ref('int_conversations_accepted') }}
 ),
 
 pairs as (

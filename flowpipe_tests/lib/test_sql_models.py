@@ -52,7 +52,7 @@ def test_a_model_named_against_its_layer_is_refused(tmp_path):
 
 def test_views_are_inlined_and_tables_read_from_the_lake():
     models = discover_models(SQL_ROOT)
-    assert upstream_views(models, "top_talkers") == []
+    assert upstream_views(models, "top_talkers") == ["int_conversations_accepted"]
     sources, tables = lake_inputs(models, "conversations")
     assert sources == {"raw_flow_logs", "endpoints", "address_book"}
     assert tables == set()
