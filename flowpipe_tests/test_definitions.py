@@ -53,7 +53,11 @@ CHECKS = [
     "raw_flow_logs:raw_flow_logs__rejects_below_threshold",
     "top_talkers:freshness_check",
 ]
-SCHEDULES = {"window_job_schedule": "20 6,18 * * *", "date_job_schedule": "50 6 * * *"}
+SCHEDULES = {
+    "window_job_schedule": "20 6,18 * * *",
+    "window_job_sampled_schedule": "20 6,18 * * *",
+    "date_job_schedule": "50 6 * * *",
+}
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +112,14 @@ def test_date_schedule_requests_the_date_whose_night_just_closed(definitions):
         scheduled_execution_time=_utc(2026, 3, 15, 6, 50), repository_def=definitions.get_repository_def()
     )
     assert schedule.evaluate_tick(context).run_requests[0].partition_key == "2026-03-14"
+
+
+def test_the_sampled_schedule_asks_for_a_five_minute_slice_of_the_closed_window(definitions):
+    schedule = definitions.resolve_schedule_def("window_job_sampled_schedule")
+    context = dg.build_schedule_context(
+        scheduled_execution_time=_utc(2026, 3, 15, 6, 20), repository_def=definitions.get_repository_def()
+    )
+    request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == "2026-03-14-18:00"
+    config = request.run_config["ops"]["raw_flow_logs"]["config"]
+    assert (config["sample_minutes"], config["sample_offset_minutes"]) == (5, 180)
