@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
+from dotenv import load_dotenv
 from tabulate import tabulate
 
 from flowpipe.lib.lake import Lake
@@ -183,6 +184,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The same `.env` that `dagster dev` loads, so the terminal and the UI see the same settings;
+    # variables already set in the environment win.
+    load_dotenv(Path.cwd() / ".env", override=False)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("flowpipe").setLevel(logging.INFO)
     parser = _parser()

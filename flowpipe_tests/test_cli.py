@@ -96,3 +96,26 @@ def test_without_a_flow_log_location_the_run_fails(tmp_path, monkeypatch):
 )
 def test_shared_names_show_a_count_of_resources(name, count, kind, shown):
     assert named(name, count, kind) == shown
+
+
+def test_flowpipe_run_reads_settings_from_a_dotenv_file_in_the_working_directory(tmp_path, monkeypatch):
+    """Like `dagster dev`, the terminal reads `.env`: here it names a flow log folder that is empty."""
+    monkeypatch.delenv("FLOWPIPE_FLOW_LOGS", raising=False)
+    monkeypatch.delenv("FLOWPIPE_LAKE", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("FLOWPIPE_IP_RANGES", str(tmp_path / "no-ranges.json"))
+    (tmp_path / "logs").mkdir()
+    (tmp_path / ".env").write_text(
+        f"FLOWPIPE_FLOW_LOGS={tmp_path / 'logs'}\nFLOWPIPE_LAKE={tmp_path / 'lake'}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    try:
+        main(["run", "--date", DATE.isoformat(), "--window", "day"])
+        raw = Lake(str(tmp_path / "lake")).read_partition(
+            "raw_flow_logs", {"date": DATE.isoformat(), "window": "day"}
+        )
+    finally:
+        for key in ("FLOWPIPE_FLOW_LOGS", "FLOWPIPE_LAKE"):
+            monkeypatch.delenv(key, raising=False)
+    assert raw.num_rows == 0
