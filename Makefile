@@ -40,7 +40,7 @@ test: lint browser
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: | $(BIN)/uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra spark --extra dev --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --generate-hashes -o requirements.lock
 
 clean:
