@@ -46,7 +46,9 @@ class ExtractionStats:
     read_end: datetime
     sample_minutes: int | None = None
     sample_offset_minutes: int = 0
+    sample_every_nth_object: int | None = None
     objects_listed: int = 0
+    objects_sampled: int = 0  # of those listed, the ones an every-Nth-object sample reads
     objects_read: int = 0
     objects_failed: list[ObjectFailure] = field(default_factory=list)
     objects_skipped: list[ObjectFailure] = field(default_factory=list)  # listed but not readable by design
@@ -64,6 +66,20 @@ class ExtractionStats:
     def records_per_second(self) -> float:
         return self.records_parsed / self.seconds if self.seconds else 0.0
 
+    @property
+    def is_sampled(self) -> bool:
+        return self.sample_minutes is not None or (self.sample_every_nth_object or 1) > 1
+
+    @property
+    def sample_description(self) -> str:
+        """What was read, in words: "whole window", "5 min at +180 min", "every 10th object", or both."""
+        parts = []
+        if self.sample_minutes is not None:
+            parts.append(f"{self.sample_minutes} min at +{self.sample_offset_minutes} min")
+        if (self.sample_every_nth_object or 1) > 1:
+            parts.append(f"every {_ordinal(self.sample_every_nth_object)} object")
+        return ", ".join(parts) or "whole window"
+
     def failed_objects_as_rejects(self) -> pa.Table:
         """Objects that could not be read, as reject rows (no line number) so they are counted too."""
         rows = [
@@ -80,14 +96,13 @@ class ExtractionStats:
         return "\n".join(["| lines | reason |", "|---|---|", *rows])
 
     def as_metadata(self) -> dict[str, str | int | float]:
-        sample = "whole window"
-        if self.sample_minutes is not None:
-            sample = f"{self.sample_minutes} min at +{self.sample_offset_minutes} min"
         return {
-            "sample": sample,
+            "sample": self.sample_description,
+            "sampled": self.is_sampled,
             "read_start": self.read_start.isoformat(),
             "read_end": self.read_end.isoformat(),
             "objects_listed": self.objects_listed,
+            "objects_sampled": self.objects_sampled,
             "objects_read": self.objects_read,
             "objects_failed": len(self.objects_failed),
             "objects_skipped": len(self.objects_skipped),
@@ -125,17 +140,29 @@ def extract_window(
     batch_events: int = DEFAULT_BATCH_EVENTS,
     sample_minutes: int | None = None,
     sample_offset_minutes: int = 0,
+    sample_every_nth_object: int | None = None,
     log: Callable[[str], None] | None = None,
 ) -> WindowExtraction:
     """Records whose start is in [start, end) (or in the sample slice of it), with NODATA/SKIPDATA.
 
     A CloudWatch Logs source is read `batch_events` events per batch, any other `batch_objects` objects.
+    `sample_every_nth_object=N` reads the 1st, (N+1)th, ... of the objects listed, in key order: each
+    delivery file holds every ENI of its flow log for 5 minutes, so one file in N is a sample of the
+    window's records across its whole length.
     """
     if batch_objects < 1 or batch_events < 1:
         raise ValueError("batch_objects and batch_events must be at least 1")
+    if sample_every_nth_object is not None and sample_every_nth_object < 1:
+        raise ValueError("sample_every_nth_object must be at least 1")
     read_start, read_end = _read_range(start, end, sample_minutes, sample_offset_minutes)
-    stats = ExtractionStats(start, end, read_start, read_end, sample_minutes, sample_offset_minutes)
+    stats = ExtractionStats(
+        start, end, read_start, read_end, sample_minutes, sample_offset_minutes, sample_every_nth_object
+    )
     if isinstance(source, CloudWatchFlowLogSource):
+        if (sample_every_nth_object or 1) > 1:
+            raise ValueError(
+                "a CloudWatch Logs group has no delivery objects to sample one in N of: use sample_minutes"
+            )
         return WindowExtraction(_event_batches(source, stats, batch_events, log or logger.info), stats)
     return WindowExtraction(_batches(source, stats, batch_objects, log or logger.info), stats)
 
@@ -163,8 +190,12 @@ def _batches(
     began = time.perf_counter()
     listed = source.list_objects(stats.read_start, stats.read_end)
     stats.objects_listed = len(listed)
-    readable = listed
-    log(f"{len(listed)} objects can hold {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}")
+    readable = sorted(listed, key=lambda obj: obj.uri)[:: stats.sample_every_nth_object or 1]
+    stats.objects_sampled = len(readable)
+    log(
+        f"{len(listed)} objects can hold {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}"
+        + (f"; reading {len(readable)} ({stats.sample_description})" if len(readable) < len(listed) else "")
+    )
     batches = _split(readable, batch_objects)
     done = 0
     with (
@@ -188,6 +219,11 @@ def _batches(
                 f"{stats.records_per_second:,.0f} records/s"
             )
     stats.seconds = time.perf_counter() - began
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def _split(objects: list[FlowLogObject], batch_objects: int) -> list[list[FlowLogObject]]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import isal.igzip as igzip
+import isal.isal_zlib as isal_zlib
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +33,7 @@ from flowpipe.lib.flow_fields import (
     column_name,
     is_known_column,
     raw_schema,
+    source_uri_column,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,7 +56,7 @@ _BLANKS = r"[ \t]+"
 # Only bytes AWS never writes inside a field; "\r" is trimmed so CRLF files still parse.
 _TRIM = " \t\r"
 _PARSE_OPTIONS = pacsv.ParseOptions(delimiter=" ", quote_char=False, escape_char=False)
-_GZIP_ERRORS = (OSError, EOFError, zlib.error)
+_GZIP_ERRORS = (OSError, EOFError, zlib.error, isal_zlib.error)
 
 
 @dataclass(frozen=True)
@@ -148,7 +151,8 @@ def _fast_file(names: tuple[str, ...], path: str, uri: str) -> pa.Table | None:
     read_options = pacsv.ReadOptions(column_names=columns, skip_rows=1, use_threads=False)
     convert_options = pacsv.ConvertOptions(column_types=types, null_values=["-"], strings_can_be_null=True)
     try:
-        with pa.input_stream(path, compression="gzip") as stream:
+        # ISA-L inflates gzip at about twice zlib's speed (benchmarks/README.md); Arrow reads it as a stream.
+        with igzip.open(path, "rb") as stream:
             table = pacsv.read_csv(stream, read_options, _PARSE_OPTIONS, convert_options)
     except pa.ArrowException as error:
         logger.debug("%s takes the slow path: %s", uri, error)
@@ -156,7 +160,11 @@ def _fast_file(names: tuple[str, ...], path: str, uri: str) -> pa.Table | None:
     # An empty text field is a doubled blank that happened to give the right field count (an empty
     # number is a conversion error already): only a split on runs of blanks reads that line right.
     for column in columns:
-        if types[column] == pa.string() and pc.any(pc.equal(table[column], "")).as_py():
+        if (
+            types[column] == pa.string()
+            and table.num_rows
+            and pc.min(pc.binary_length(table[column])).as_py() == 0
+        ):
             return None
     return _to_raw_schema(table, uri)
 
@@ -176,7 +184,7 @@ def _to_raw_schema(table: pa.Table, uri: str) -> pa.Table:
         if item.name == EXTRA_FIELDS_COLUMN:
             arrays.append(_extra_fields(table))
         elif item.name == SOURCE_URI_COLUMN:
-            arrays.append(pa.chunked_array([pa.repeat(uri, rows)], pa.string()))
+            arrays.append(source_uri_column(uri, rows))
         elif item.name in table.column_names:
             arrays.append(table[item.name].cast(item.type))
         else:
@@ -309,9 +317,10 @@ def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def _combine_parts(parts: list[_Part]) -> _Part:
-    return _concat([records for records, _ in parts], _RAW_SCHEMA), _concat(
-        [rejects for _, rejects in parts], REJECTS_SCHEMA
-    )
+    """The files' tables as one; their source_uri dictionaries (one URI each) become one, so the result
+    can be grouped and filtered by source_uri like any column."""
+    records = _concat([records for records, _ in parts], _RAW_SCHEMA).unify_dictionaries()
+    return records, _concat([rejects for _, rejects in parts], REJECTS_SCHEMA)
 
 
 def _combine(parts: list[_Part], failures: list[ObjectFailure]) -> ParseResult:

@@ -16,7 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flowpipe.lib.flow_fields import EXTRA_FIELDS_COLUMN, SOURCE_URI_COLUMN, column_name, raw_schema
+from flowpipe.lib.flow_fields import (
+    EXTRA_FIELDS_COLUMN,
+    SOURCE_URI_COLUMN,
+    column_name,
+    raw_schema,
+    source_uri_column,
+)
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ObjectFailure, ParseResult
 
 logger = logging.getLogger(__name__)
@@ -58,7 +64,7 @@ def read_parquet_delivery(path: str, source_uri: str) -> pa.Table:
             extras = {column: values for column, values in columns.items() if column not in known}
             arrays.append(_extra_fields(extras, table.num_rows, item.type))
         elif item.name == SOURCE_URI_COLUMN:
-            arrays.append(pa.array([source_uri] * table.num_rows, item.type))
+            arrays.append(source_uri_column(source_uri, table.num_rows))
         elif item.name in columns:
             arrays.append(_typed(columns[item.name], item.type))
         else:

@@ -97,6 +97,42 @@ def test_sample_reads_only_its_slice_and_the_objects_that_can_hold_it(bucket) ->
     assert stats.objects_listed == 2  # the 10:00 delivery cannot hold the slice and is never read
 
 
+def test_every_nth_object_sample_reads_one_object_in_n_across_the_window(bucket) -> None:
+    stamps = [f"20260314T{hour:02d}{minute:02d}Z" for hour in range(6, 18) for minute in (5, 35)]
+    for stamp in stamps:
+        moment = datetime.strptime(stamp, "%Y%m%dT%H%MZ").replace(tzinfo=UTC)
+        _put(bucket, stamp, [_record(moment.replace(minute=moment.minute - 1))])
+    messages: list[str] = []
+
+    extraction = extract_window(
+        open_flow_log_source("s3://flows"), START, END, sample_every_nth_object=5, log=messages.append
+    )
+    sources = sorted(uri for batch in extraction for uri in batch.records["source_uri"].to_pylist())
+
+    stats = extraction.stats
+    assert (stats.objects_listed, stats.objects_sampled, stats.objects_read) == (24, 5, 5)
+    assert [uri.split("_")[-2] for uri in sources] == stamps[::5]
+    assert stats.as_metadata()["sample"] == "every 5th object"
+    assert stats.as_metadata()["sampled"] is True
+    assert "reading 5 (every 5th object)" in messages[0]
+
+
+def test_whole_window_is_not_called_a_sample(bucket) -> None:
+    _put(bucket, "20260314T0700Z", [_record(datetime(2026, 3, 14, 6, 59, tzinfo=UTC))])
+
+    extraction = extract_window(open_flow_log_source("s3://flows"), START, END, sample_every_nth_object=1)
+    list(extraction)
+
+    assert extraction.stats.as_metadata()["sample"] == "whole window"
+    assert extraction.stats.as_metadata()["sampled"] is False
+    assert extraction.stats.objects_sampled == 1
+
+
+def test_every_nth_object_is_refused_for_a_cloudwatch_group(aws) -> None:
+    with pytest.raises(ValueError, match="use sample_minutes"):
+        extract_window(open_flow_log_source("logs:flows"), START, END, sample_every_nth_object=3)
+
+
 def test_sample_past_the_window_end_is_refused(aws) -> None:
     with pytest.raises(ValueError, match="past the window end"):
         extract_window(

@@ -25,6 +25,9 @@ class RawFlowLogsConfig(dg.Config):
     sample_offset_minutes: int = Field(
         default=0, description="where the sample starts, from the window start"
     )
+    sample_every_nth_object: int | None = Field(
+        default=None, description="read one delivery object in N, in key order (S3 and local folders)"
+    )
     max_reject_rate: float = Field(
         default=DEFAULT_MAX_REJECT_RATE, description="the rejects check fails above this share of lines"
     )
@@ -51,6 +54,7 @@ def _land_window(
         log=context.log.info,
         sample_minutes=config.sample_minutes,
         sample_offset_minutes=config.sample_offset_minutes,
+        sample_every_nth_object=config.sample_every_nth_object,
     )
     with (
         lake.partition_writer("raw_flow_logs", window.partition, raw_schema()) as records,
