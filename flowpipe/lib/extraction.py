@@ -88,6 +88,26 @@ class ExtractionStats:
         ]
         return pa.Table.from_pylist(rows, REJECTS_SCHEMA)
 
+    def as_table(self) -> pa.Table:
+        """One row saying what this extraction read, for the lake (READS_SCHEMA): a reader of any rollup
+        can tell a sampled window from a whole one without Dagster's metadata."""
+        row = {
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "read_start": self.read_start,
+            "read_end": self.read_end,
+            "sample": self.sample_description,
+            "sampled": self.is_sampled,
+            "objects_listed": self.objects_listed,
+            "objects_read": self.objects_read,
+            "objects_failed": len(self.objects_failed),
+            "events_read": self.events_read,
+            "records_in_window": self.records_in_window,
+            "rejects": self.rejects,
+            "seconds": self.seconds,
+        }
+        return pa.Table.from_pylist([row], READS_SCHEMA)
+
     def top_reasons_markdown(self, limit: int = 10) -> str:
         reasons = self.reject_reasons + Counter(failure.error for failure in self.objects_failed)
         if not reasons:
@@ -115,6 +135,25 @@ class ExtractionStats:
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.records_per_second),
         }
+
+
+READS_SCHEMA = pa.schema(
+    [
+        pa.field("window_start", pa.timestamp("s", tz="UTC")),
+        pa.field("window_end", pa.timestamp("s", tz="UTC")),
+        pa.field("read_start", pa.timestamp("s", tz="UTC")),
+        pa.field("read_end", pa.timestamp("s", tz="UTC")),
+        pa.field("sample", pa.string()),
+        pa.field("sampled", pa.bool_()),
+        pa.field("objects_listed", pa.int64()),
+        pa.field("objects_read", pa.int64()),
+        pa.field("objects_failed", pa.int64()),
+        pa.field("events_read", pa.int64()),
+        pa.field("records_in_window", pa.int64()),
+        pa.field("rejects", pa.int64()),
+        pa.field("seconds", pa.float64()),
+    ]
+)
 
 
 class WindowExtraction:

@@ -16,6 +16,7 @@ from flowpipe.lib.windows import Window
 from flowpipe.partitions import single_run, window_partitions, windows_in
 
 DEFAULT_MAX_REJECT_RATE = 0.01
+READS_TABLE = "raw_flow_log_reads"  # one row per window: what was read (whole, or which sample)
 
 
 class RawFlowLogsConfig(dg.Config):
@@ -64,6 +65,7 @@ def _land_window(
             records.write(batch.records)
             rejects.write(batch.rejects)
         rejects.write(extraction.stats.failed_objects_as_rejects())
+    lake.write_table(READS_TABLE, window.partition, extraction.stats.as_table())
     return _Landed(records.rows, rejects.rows, extraction.stats)
 
 

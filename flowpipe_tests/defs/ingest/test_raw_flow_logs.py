@@ -89,7 +89,29 @@ def test_a_sample_reads_only_its_slice_and_says_so(tmp_path):
     records = Lake(str(tmp_path / "lake")).read_partition("raw_flow_logs", PARTITION).to_pandas()
     assert records.bytes.tolist() == [500]
     metadata = result.asset_materializations_for_node("raw_flow_logs")[0].metadata
-    assert any("sample" in key for key in metadata)
+    assert metadata["sample"].value == "5 min at +240 min"
+    assert metadata["sampled"].value is True
+    [read] = Lake(str(tmp_path / "lake")).read_partition("raw_flow_log_reads", PARTITION).to_pylist()
+    assert (read["sample"], read["sampled"], read["records_in_window"]) == ("5 min at +240 min", True, 1)
+
+
+def test_every_nth_object_is_read_and_the_lake_says_the_window_was_sampled(tmp_path):
+    for hour in range(7, 17):
+        _deliver(
+            tmp_path / "logs", f"20260314T{hour:02d}00Z", [_record(IN_WINDOW + (hour - 10) * 3600, hour)]
+        )
+    assert _materialize(tmp_path / "logs", tmp_path / "lake", sample_every_nth_object=3).success
+    records = Lake(str(tmp_path / "lake")).read_partition("raw_flow_logs", PARTITION).to_pandas()
+    assert sorted(records.bytes.astype(int)) == [7, 10, 13, 16]
+    [read] = Lake(str(tmp_path / "lake")).read_partition("raw_flow_log_reads", PARTITION).to_pylist()
+    assert (read["sample"], read["objects_listed"], read["objects_read"]) == ("every 3rd object", 10, 4)
+
+
+def test_a_whole_window_is_recorded_as_not_sampled(tmp_path):
+    _deliver(tmp_path / "logs", "20260314T1000Z", [_record(IN_WINDOW, 500)])
+    assert _materialize(tmp_path / "logs", tmp_path / "lake").success
+    [read] = Lake(str(tmp_path / "lake")).read_partition("raw_flow_log_reads", PARTITION).to_pylist()
+    assert (read["sample"], read["sampled"], read["objects_read"]) == ("whole window", False, 1)
 
 
 @pytest.mark.parametrize("location", ["", "   "])
