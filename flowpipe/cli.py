@@ -1,4 +1,5 @@
-"""`flowpipe run | dev | demo`: the same Definitions as the Dagster UI, from a terminal."""
+"""`flowpipe run | dev | demo`: the same Definitions as the Dagster UI, from a terminal.
+`flowpipe athena-ddl`: the lake's tables (or AWS's own flow logs) as Athena tables."""
 
 import argparse
 import logging
@@ -13,6 +14,7 @@ import dagster as dg
 from dotenv import load_dotenv
 from tabulate import tabulate
 
+from flowpipe import cli_athena
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.report import date_top_talkers, talkers_table
 from flowpipe.lib.settings import Settings
@@ -180,6 +182,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo_parser.add_argument("--date", type=_date, default=DEMO_DATE)
     demo_parser.add_argument("--ui", action="store_true", help="then open the Dagster UI on it")
+    athena = commands.add_parser("athena-ddl", help=cli_athena.HELP, description=cli_athena.DESCRIPTION)
+    cli_athena.add_arguments(athena, date_type=_date)
     return parser
 
 
@@ -199,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if run_date(args.date, args.window) else 1
     if args.command == "dev":
         return dev_simulated(args.date, args.port) if args.simulated else dev(args.port)
+    if args.command == "athena-ddl":
+        return cli_athena.athena_ddl(args, parser)
     return demo(args.date, args.ui)
 
 
