@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import duckdb
 
 from flowpipe.lib.lake import Lake
+from flowpipe.lib.lake_duckdb import register_files
 
 _RAW_TOTALS = """
     select coalesce(sum(bytes), 0), coalesce(sum(packets), 0), count(*)
@@ -41,8 +42,8 @@ class Totals:
 
 def window_totals(lake: Lake, partition: dict[str, str]) -> Totals:
     with duckdb.connect(":memory:") as conn:
-        conn.read_parquet(lake.partition_files("raw_flow_logs", partition)).create_view("raw")
-        conn.read_parquet(lake.partition_files("conversations", partition)).create_view("conversations")
+        register_files(conn, lake, "raw", lake.partition_files("raw_flow_logs", partition))
+        register_files(conn, lake, "conversations", lake.partition_files("conversations", partition))
         raw_bytes, raw_packets, raw_records = conn.execute(_RAW_TOTALS).fetchone()
         logged_bytes, logged_packets, counted_bytes = conn.execute(_CONVERSATION_TOTALS).fetchone()
     return Totals(

@@ -1,25 +1,36 @@
-"""The lake: Hive-partitioned, zstd Parquet tables under one root, written a whole partition at a time.
+"""The lake: Hive-partitioned, zstd Parquet tables under one root, a local folder or s3://bucket/prefix.
 
-A partition is written into a hidden staging folder beside the table and then moved into place, so a
-reader sees the old partition or the new one, and a failed run leaves the old one untouched.
+A partition is one Parquet file, `{table}/{column}={value}/.../data.parquet`, replaced whole: on disk it
+is staged in the lake's hidden `.staging` folder and renamed into place, on S3 it is one upload that
+appears when it completes. So a reader sees the old partition or the new one, a failed or killed write
+leaves the old one, and two writers of one partition leave one of their results, not a mix.
 """
 
 import contextlib
+import datetime
 import logging
+import os
 import re
-import uuid
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
+from botocore.client import BaseClient
+
+from flowpipe.lib import lake_s3
+from flowpipe.lib.lake_local import StagedFile, sweep_staging
+from flowpipe.lib.lake_sink import LakeWriteError, PartitionSink
 
 logger = logging.getLogger(__name__)
 
 COMPRESSION = "zstd"
-ROWS_PER_FILE = 5_000_000
+DATA_FILE = "data.parquet"
+STAGING_FOLDER = ".staging"
+# an unfinished upload this old has no live writer left (a partition takes minutes to write)
+STALE_UPLOAD_AGE = datetime.timedelta(days=1)
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:\-]*$")
 
 
@@ -30,47 +41,64 @@ def _checked(name: str, what: str) -> str:
     return name
 
 
-@dataclass
-class PartitionWriter:
-    """Streams record batches into the staging folder of one partition; rolls files every ROWS_PER_FILE."""
+def _is_data_file(name: str) -> bool:
+    """Hidden and underscore names (staging, markers) are never data, as in Hive, Athena and Spark."""
+    return name.endswith(".parquet") and not name.startswith((".", "_"))
 
-    filesystem: pafs.FileSystem
-    staging_path: str
-    schema: pa.Schema
-    rows: int = 0
-    files: list[str] = field(default_factory=list)
-    _writer: pq.ParquetWriter | None = None
-    _rows_in_file: int = 0
+
+class PartitionWriter:
+    """Streams tables or record batches into one partition's Parquet file, row group by row group."""
+
+    def __init__(self, sink: PartitionSink, schema: pa.Schema, where: str) -> None:
+        self.schema = schema
+        self.where = where
+        self.rows = 0
+        self._sink = sink
+        try:
+            self._writer = pq.ParquetWriter(sink, schema, compression=COMPRESSION)
+        except BaseException:
+            sink.discard()
+            raise
 
     def write(self, data: pa.Table | pa.RecordBatch) -> None:
         if data.num_rows == 0:
             return
-        if self._writer is None or self._rows_in_file >= ROWS_PER_FILE:
-            self._open_next_file()
         table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
-        self._writer.write_table(table.select(self.schema.names).cast(self.schema))
+        with self._io_errors():
+            self._writer.write_table(table.select(self.schema.names).cast(self.schema))
         self.rows += data.num_rows
-        self._rows_in_file += data.num_rows
 
-    def _open_next_file(self) -> None:
-        self.close()
-        path = f"{self.staging_path}/part-{len(self.files):05d}.parquet"
-        self._writer = pq.ParquetWriter(
-            path, self.schema, compression=COMPRESSION, filesystem=self.filesystem
-        )
-        self.files.append(path)
-        self._rows_in_file = 0
-
-    def close(self) -> None:
-        if self._writer is not None:
+    def _publish(self) -> None:
+        """Writes the footer and makes the file visible; an empty partition still has its schema."""
+        with self._io_errors():
             self._writer.close()
-            self._writer = None
+            self._sink.publish()
 
-    def finish(self) -> None:
-        """An empty partition still gets one file, so readers see the schema and 'ran, found nothing'."""
-        if not self.files:
-            self._open_next_file()
-        self.close()
+    def _discard(self) -> None:
+        """Throws the file away; a failure to clean up is logged, so the error that led here propagates."""
+        try:
+            self._sink.discard()
+        except LakeWriteError as error:
+            logger.warning("%s (the partition was not replaced)", error)
+        # the footer goes nowhere now; a writer broken by the failure may refuse even that
+        with contextlib.suppress(OSError, pa.ArrowException):
+            self._writer.close()
+
+    def _io_errors(self) -> contextlib.AbstractContextManager[None]:
+        return _naming_the_partition(self.where)
+
+
+@contextlib.contextmanager
+def _naming_the_partition(where: str) -> Iterator[None]:
+    """OS errors (a full disk, ...) become LakeWriteError with the errno and the partition's path."""
+    try:
+        yield
+    except LakeWriteError:
+        raise
+    except OSError as error:
+        if error.errno is None:
+            raise LakeWriteError(f"writing {where} failed: {error}") from error
+        raise LakeWriteError(error.errno, f"writing the partition failed: {error.strerror}", where) from error
 
 
 class Lake:
@@ -78,7 +106,16 @@ class Lake:
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self.filesystem, self._base = _filesystem_for(root)
+        self._s3: BaseClient | None = None
+        if root.startswith("s3://"):
+            self._base = _s3_base(root)
+            self.filesystem, self._s3 = lake_s3.connect()
+        else:
+            path = Path(root).expanduser().resolve()
+            path.mkdir(parents=True, exist_ok=True)
+            self.filesystem = pafs.LocalFileSystem()
+            self._base = path.as_posix()
+        self._staging_dir = f"{self._base}/{STAGING_FOLDER}"
 
     @property
     def location(self) -> str:
@@ -97,37 +134,47 @@ class Lake:
 
     def uri(self, path: str) -> str:
         """A path inside the lake as a user would type it (s3://... or a local path)."""
-        return f"s3://{path}" if self.root.startswith("s3://") else path
+        return f"s3://{path}" if self._s3 is not None else path
 
     def partition_files(self, table: str, partition: Mapping[str, str]) -> list[str]:
-        """The Parquet files of one partition (empty if it was never written)."""
-        selector = pafs.FileSelector(self.partition_path(table, partition), allow_not_found=True)
-        infos = self.filesystem.get_file_info(selector)
-        return sorted(info.path for info in infos if info.is_file and info.path.endswith(".parquet"))
+        """The Parquet files of one partition (empty if it was never written): its data.parquet, or the
+        part files of a partition written before partitions were one file."""
+        folder = self.partition_path(table, partition)
+        infos = self.filesystem.get_file_info(pafs.FileSelector(folder, allow_not_found=True))
+        files = sorted(info.path for info in infos if info.is_file and _is_data_file(info.base_name))
+        current = f"{folder}/{DATA_FILE}"
+        return [current] if current in files else files
 
     def read_partition(self, table: str, partition: Mapping[str, str]) -> pa.Table:
         files = self.partition_files(table, partition)
         if not files:
             raise FileNotFoundError(f"{self.uri(self.partition_path(table, partition))} has not been written")
+        if self._s3 is not None:
+            return pa.concat_tables(lake_s3.read_object(self._s3, path) for path in files)
         return pa.concat_tables(pq.read_table(path, filesystem=self.filesystem) for path in files)
+
+    def dataset(self, files: Sequence[str]) -> ds.Dataset:
+        """Partition files (from partition_files) as one Arrow dataset with their hive columns, on disk or
+        on S3: DuckDB scans it after `conn.register(name, dataset)` (it has no S3 reader of its own here)."""
+        return ds.dataset(list(files), filesystem=self.filesystem, format="parquet", partitioning="hive")
 
     @contextlib.contextmanager
     def partition_writer(
         self, table: str, partition: Mapping[str, str], schema: pa.Schema
     ) -> Iterator[PartitionWriter]:
         """Write a partition whole: on success it replaces the old one, on error nothing changes."""
-        target = self.partition_path(table, partition)
-        staging = f"{self.table_path(table)}/.staging-{uuid.uuid4().hex}"
-        self.filesystem.create_dir(staging, recursive=True)
-        writer = PartitionWriter(self.filesystem, staging, schema)
+        folder = self.partition_path(table, partition)
+        target = f"{folder}/{DATA_FILE}"
+        with _naming_the_partition(self.uri(folder)):
+            sink = self._open_sink(table, target)
+        writer = PartitionWriter(sink, schema, self.uri(folder))
         try:
             yield writer
-            writer.finish()
+            writer._publish()
         except BaseException:
-            writer.close()
-            self.filesystem.delete_dir(staging)
+            writer._discard()
             raise
-        self._swap_into_place(staging, target)
+        self._remove_older_files(folder, keep=target)
         logger.info("wrote %s rows to %s", writer.rows, self.uri(target))
 
     def write_table(self, table: str, partition: Mapping[str, str], data: pa.Table) -> int:
@@ -135,21 +182,43 @@ class Lake:
             writer.write(data)
         return writer.rows
 
-    def _swap_into_place(self, staging: str, target: str) -> None:
-        parent = target.rsplit("/", 1)[0]
-        self.filesystem.create_dir(parent, recursive=True)
-        retired = f"{staging}-retired"
-        if self.filesystem.get_file_info(target).type != pafs.FileType.NotFound:
-            self.filesystem.move(target, retired)
-        self.filesystem.move(staging, target)
-        if self.filesystem.get_file_info(retired).type != pafs.FileType.NotFound:
-            self.filesystem.delete_dir(retired)
+    def abort_stale_uploads(self, table: str, older_than: datetime.timedelta = STALE_UPLOAD_AGE) -> int:
+        """S3: aborts the table's unfinished partition uploads older than older_than (left by writers that
+        were killed) and returns how many. Readers never see them; aborting stops S3 billing their parts. A
+        bucket lifecycle rule (AbortIncompleteMultipartUpload) does the same without a call."""
+        if self._s3 is None:
+            return 0
+        return lake_s3.abort_stale_uploads(self._s3, f"{self.table_path(table)}/", older_than)
+
+    def _open_sink(self, table: str, target: str) -> PartitionSink:
+        if self._s3 is None:
+            sweep_staging(self._staging_dir)
+            return StagedFile(self._staging_dir, table, target)
+        return lake_s3.S3Upload(self._s3, target)
+
+    def _remove_older_files(self, folder: str, keep: str) -> None:
+        """Part files of a partition written before partitions were one file; readers already skip them."""
+        infos = self.filesystem.get_file_info(pafs.FileSelector(folder, allow_not_found=True))
+        for info in infos:
+            if info.is_file and _is_data_file(info.base_name) and info.path != keep:
+                self._delete(info.path)
+                logger.info("removed %s, replaced by %s", self.uri(info.path), DATA_FILE)
+
+    def _delete(self, path: str) -> None:
+        if self._s3 is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            return
+        # pyarrow's delete_file would leave a "folder/" marker object behind
+        bucket, key = lake_s3.split_path(path)
+        self._s3.delete_object(Bucket=bucket, Key=key)
 
 
-def _filesystem_for(root: str) -> tuple[pafs.FileSystem, str]:
-    if root.startswith("s3://"):
-        filesystem, path = pafs.FileSystem.from_uri(root)
-        return filesystem, path.rstrip("/")
-    path = Path(root).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
-    return pafs.LocalFileSystem(), path.as_posix()
+def _s3_base(root: str) -> str:
+    """bucket/prefix from s3://bucket/prefix; the endpoint and credentials come from the AWS settings."""
+    location = root.removeprefix("s3://").strip("/")
+    if "?" in location:
+        raise ValueError(f"{root}: give s3://bucket/prefix; set AWS_ENDPOINT_URL for another endpoint")
+    if not location or any(segment in ("", ".", "..") for segment in location.split("/")):
+        raise ValueError(f"unsafe lake root: {root!r}")
+    return location

@@ -3,6 +3,7 @@
 import duckdb
 
 from flowpipe.lib.lake import Lake
+from flowpipe.lib.lake_duckdb import register_files
 
 ADDRESS_COLUMNS = ("srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr")
 
@@ -12,7 +13,7 @@ def addresses_in_partition(lake: Lake, partition: dict[str, str]) -> list[str]:
     if not files:
         return []
     with duckdb.connect(":memory:") as conn:
-        conn.read_parquet(files).create_view("records")
+        register_files(conn, lake, "records", files)
         union = " union ".join(f"select {column} as ip from records" for column in ADDRESS_COLUMNS)
         rows = conn.sql(f"select distinct ip from ({union}) where ip is not null order by ip").fetchall()
     return [row[0] for row in rows]
