@@ -30,26 +30,14 @@ ATHENA_TYPES = [
     (pa.map_(pa.string(), pa.string()), "map<string,string>"),
     (pa.struct([("port", pa.int32()), ("name", pa.string())]), "struct<port:int,name:string>"),
 ]
-# The README's example queries, verbatim.
-EXAMPLE_TOP_TALKERS = """SELECT rank, client_name, server_name, server_port, service, bytes
-FROM flowpipe.daily_top_talkers
-WHERE "date" = '2026-03-14'
-ORDER BY rank
-LIMIT 10"""
-EXAMPLE_RAW_RECORDS = """SELECT srcaddr, dstaddr, dstport, sum(bytes) AS bytes
-FROM flowpipe.raw_flow_logs
-WHERE "date" = '2026-03-14' AND "window" = 'day' AND action = 'ACCEPT'
-GROUP BY srcaddr, dstaddr, dstport
-ORDER BY bytes DESC
-LIMIT 10"""
-EXAMPLE_AWS_LOGS = """SELECT srcaddr, dstaddr, dstport, count(*) AS records
-FROM flowpipe.vpc_flow_logs
-WHERE aws_account_id = '123456789012' AND aws_region = 'us-east-1'
-  AND day >= '2026/03/01' AND day < '2026/03/15'
-  AND action = 'REJECT'
-GROUP BY srcaddr, dstaddr, dstport
-ORDER BY records DESC
-LIMIT 20"""
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_athena_queries() -> list[str]:
+    """The ```sql examples of the README's Athena section, as a user would paste them."""
+    text = README.read_text()
+    section = text[text.index("## Querying the lake in Athena") : text.index("## How addresses are named")]
+    return [query.strip() for query in re.findall(r"```sql\n(.*?)```", section, re.DOTALL)]
 
 
 @pytest.fixture(scope="module")
@@ -271,6 +259,7 @@ def test_the_readme_example_queries_run_over_the_tables(flowpipe, lake_root):
     columns = re.search(r"`vpc_flow_logs` \((.*?)\n\)", aws_logs, re.DOTALL).group(1)
     keys = re.search(r"PARTITIONED BY \((.*?)\)", aws_logs).group(1)
     connection.execute(f"create table flowpipe.vpc_flow_logs ({columns}, {keys})".replace("`", '"'))
-    assert connection.sql(EXAMPLE_TOP_TALKERS).fetchall() == []
-    assert connection.sql(EXAMPLE_RAW_RECORDS).fetchall() == [("10.0.1.5", "10.0.2.4", 2049, 840)]
-    assert connection.sql(EXAMPLE_AWS_LOGS).fetchall() == []
+    top_talkers, raw_records, aws_logs_query = _readme_athena_queries()
+    assert connection.sql(top_talkers).fetchall() == []
+    assert connection.sql(raw_records).fetchall() == [("10.0.1.5", "10.0.2.4", 2049, 840)]
+    assert connection.sql(aws_logs_query).fetchall() == []
