@@ -5,6 +5,7 @@ import pytest
 from flowpipe.cli import SIMULATED_IP_RANGES
 from flowpipe.lib.inventory import take_inventory
 from flowpipe.lib.lake import Lake
+from flowpipe.lib.report import render_report
 from flowpipe.lib.simulated.delivery import deliver_to_folder
 from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe_tests.simulated_run import DATE, materialize_window, reset_account, simulate_date
@@ -76,6 +77,18 @@ def test_every_table_lands_and_addresses_are_named_from_published_ranges(offline
     assert direct.bytes_logged.sum() >= truth.bytes_up.sum() + truth.bytes_down.sum()
     assert "S3 us-east-1" in set(conversations.server_name)
     assert {"unknown-private", "aws:service", "internet"} <= set(conversations.server_type)
+
+
+def test_the_report_says_names_are_missing_and_which_calls_failed(offline_run):
+    """The report of the date reads the window's inventory_errors: no credentials, so no inventory."""
+    _, _, lake = offline_run
+    section = render_report(lake, DATE.isoformat()).split("## Names missing\n", 1)[1].split("\n## ", 1)[0]
+    assert "Names are missing: the inventory could not read AWS" in section
+    assert "| day      | sts:GetCallerIdentity | unknown   | us-east-1 | NoCredentialsError |" in section
+    endpoints = lake.read_partition("endpoints", {"date": DATE.isoformat(), "window": "day"}).to_pandas()
+    unnamed = endpoints[endpoints.entity_type == "unknown-private"].ip.nunique()
+    assert unnamed > 0
+    assert f"{unnamed} private addresses in the flows are named by no inventory (unknown-private)." in section
 
 
 def _without(keys: list[str]):

@@ -73,7 +73,7 @@ ranked as (
         *,
         row_number() over (
             partition by srcaddr, srcport, dstaddr, dstport, protocol, action
-            order by bytes desc, packets desc, interface_id asc
+            order by bytes desc, packets desc, interface_id asc nulls last
         ) as view_rank,
         cast(sum(bytes) over (
             partition by srcaddr, srcport, dstaddr, dstport, protocol, action

@@ -51,6 +51,7 @@ connections as (
         max(case when not src_is_a then sent_syn_ack else 0 end) as b_sent_syn_ack,
         min(case when src_is_a then first_seen end) as a_first_sent,
         min(case when not src_is_a then first_seen end) as b_first_sent,
+        min(first_seen) as started,
         max(case when is_transit then 1 else 0 end) as is_transit
     from canonical
     group by a_addr, a_port, b_addr, b_port, protocol
@@ -116,9 +117,15 @@ with_evidence as (
             and connections.b_port = b_peers.port
             and connections.protocol = b_peers.protocol
     left join endpoints as a_end
-        on connections.a_addr = a_end.ip
+        on
+            connections.a_addr = a_end.ip
+            and (a_end.valid_from is null or connections.started >= a_end.valid_from)
+            and (a_end.valid_to is null or connections.started < a_end.valid_to)
     left join endpoints as b_end
-        on connections.b_addr = b_end.ip
+        on
+            connections.b_addr = b_end.ip
+            and (b_end.valid_from is null or connections.started >= b_end.valid_from)
+            and (b_end.valid_to is null or connections.started < b_end.valid_to)
     left join service_ports as a_service
         on connections.a_port = a_service.port and connections.protocol = a_service.protocol
     left join service_ports as b_service

@@ -8,3 +8,8 @@
     {%- if dialect == 'trino' -%}bitwise_and({{ expression }}, {{ mask }})
     {%- else -%}({{ expression }} & {{ mask }}){%- endif -%}
 {%- endmacro %}
+
+{#- The text type of a cast: Spark's VARCHAR needs a length, its unbounded text is STRING. -#}
+{% macro text_type() -%}
+    {%- if dialect == 'spark' -%}string{%- else -%}varchar{%- endif -%}
+{%- endmacro %}

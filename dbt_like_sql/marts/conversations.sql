@@ -1,4 +1,6 @@
--- grain: one row per (client_ip, server_ip, server_port, protocol, action) in the window
+-- grain: one row per (client_ip, server_ip, server_port, protocol, action) in the window, and per
+-- owner of each address when it was reused: a flow is named by the endpoints row whose
+-- [valid_from, valid_to) holds the flow's first start
 -- bytes_up flow client -> server, bytes_down server -> client; each exchange is counted once
 -- (int_flows_deduplicated); bytes_logged is every byte AWS logged for it, duplicates included.
 -- traffic_class, by the first rule that applies (traffic_class_basis says which):
@@ -48,10 +50,36 @@ basis_ranks as (
     from flows
 ),
 
+owned as (
+    select
+        basis_ranks.*,
+        client_owner.valid_from as client_valid_from,
+        server_owner.valid_from as server_valid_from
+    from basis_ranks
+    left join endpoints as client_owner
+        on
+            basis_ranks.client_ip = client_owner.ip
+            and (
+                client_owner.valid_from is null
+                or basis_ranks.first_seen >= client_owner.valid_from
+            )
+            and (client_owner.valid_to is null or basis_ranks.first_seen < client_owner.valid_to)
+    left join endpoints as server_owner
+        on
+            basis_ranks.server_ip = server_owner.ip
+            and (
+                server_owner.valid_from is null
+                or basis_ranks.first_seen >= server_owner.valid_from
+            )
+            and (server_owner.valid_to is null or basis_ranks.first_seen < server_owner.valid_to)
+),
+
 aggregated as (
     select
         client_ip,
+        client_valid_from,
         server_ip,
+        server_valid_from,
         server_port,
         protocol,
         action,
@@ -72,8 +100,9 @@ aggregated as (
         max(traffic_path) as traffic_path,
         max(server_aws_service) as aws_service,
         min(basis_rank) as basis_rank
-    from basis_ranks
-    group by client_ip, server_ip, server_port, protocol, action
+    from owned
+    group by
+        client_ip, client_valid_from, server_ip, server_valid_from, server_port, protocol, action
 ),
 
 named as (
@@ -99,14 +128,18 @@ named as (
         server.network_kind as server_network_kind,
         traffic_paths.traffic_class as path_class,
         coalesce(
-            protocols.protocol_name, cast(aggregated.protocol as varchar)
+            protocols.protocol_name, cast(aggregated.protocol as {{ text_type() }})
         ) as protocol_name,
         service_ports.service
     from aggregated
     left join endpoints as client
-        on aggregated.client_ip = client.ip
+        on
+            aggregated.client_ip = client.ip
+            and aggregated.client_valid_from is not distinct from client.valid_from
     left join endpoints as server
-        on aggregated.server_ip = server.ip
+        on
+            aggregated.server_ip = server.ip
+            and aggregated.server_valid_from is not distinct from server.valid_from
     left join protocols
         on aggregated.protocol = protocols.protocol
     left join service_ports

@@ -33,14 +33,14 @@ ranked as (
     select
         *,
         night_bytes - day_bytes as night_growth_bytes,
-        row_number() over (
+        cast(row_number() over (
             order by
                 night_bytes - day_bytes desc,
                 client_name asc,
                 server_name asc,
-                server_port asc,
+                server_port asc nulls last,
                 protocol asc
-        ) as rank
+        ) as bigint) as rank
     from pairs
 ),
 

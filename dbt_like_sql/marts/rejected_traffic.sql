@@ -32,10 +32,15 @@ attempts as (
 ranked as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             order by
-                flows desc, packets desc, src_addr asc, dst_name asc, dst_port asc, protocol asc
-        ) as rank
+                flows desc,
+                packets desc,
+                src_addr asc nulls last,
+                dst_name asc,
+                dst_port asc nulls last,
+                protocol asc
+        ) as bigint) as rank
     from attempts
 ),
 

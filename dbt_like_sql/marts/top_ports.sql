@@ -27,7 +27,9 @@ ports as (
 ranked as (
     select
         *,
-        row_number() over (order by bytes desc, server_port asc, protocol asc) as rank
+        cast(row_number() over (
+            order by bytes desc, server_port asc nulls last, protocol asc
+        ) as bigint) as rank
     from ports
 ),
 

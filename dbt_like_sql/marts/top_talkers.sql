@@ -32,9 +32,16 @@ pairs as (
 ranked as (
     select
         *,
-        row_number() over (
-            order by bytes desc, client_name asc, server_name asc, server_port asc, protocol asc
-        ) as rank
+        cast(row_number() over (
+            order by
+                bytes desc,
+                client_name asc,
+                client_type asc,
+                server_name asc,
+                server_type asc,
+                server_port asc nulls last,
+                protocol asc
+        ) as bigint) as rank
     from pairs
 ),
 

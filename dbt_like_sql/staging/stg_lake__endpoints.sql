@@ -1,4 +1,6 @@
--- grain: one row per address seen in the window, named (inventory, AWS ranges, CIDR book)
+-- grain: one row per address seen in the window and owner valid in it, named (inventory,
+-- AWS ranges, CIDR book); a flow is named by the row whose [valid_from, valid_to) holds
+-- its start (unix seconds; null: unbounded)
 with
 
 source as (
@@ -17,7 +19,9 @@ final as (
         subnet_id,
         availability_zone,
         availability_zone_id,
-        network_kind
+        network_kind,
+        valid_from,
+        valid_to
     from source
 )
 

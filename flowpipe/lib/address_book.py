@@ -1,10 +1,13 @@
-"""The address book: one row per IP address the inventory knows, named after the resource that owns it.
+"""The address book: one row per IP address the inventory knows and owner that held it, named after the
+resource that owns it, with the time it was valid (inventory_timeline).
 
-Addresses come from the ENIs (private, secondary, public and IPv6), then from the service tables for
-any address whose ENI the inventory could not list (NAT gateway, mount target, ECS task, Elastic IP,
-instance).
+A snapshot's addresses come from the ENIs (private, secondary, public and IPv6), then from the service
+tables for any address whose ENI the inventory could not list (NAT gateway, mount target, ECS task,
+Elastic IP, instance). CloudTrail's created ENIs are named by the same rules; the book of an earlier
+window carries the owners earlier snapshots saw.
 """
 
+import datetime
 import ipaddress
 import json
 import logging
@@ -13,6 +16,8 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from flowpipe.lib.eni_classification import Entity, Lookups, build_lookups, classify_eni
+from flowpipe.lib.inventory_events import CREATE, DELETE, EVENTS_TABLE
+from flowpipe.lib.inventory_timeline import TIME_COLUMNS, merge_spans, with_validity
 from flowpipe.lib.ip_ranges import is_private_address
 
 logger = logging.getLogger(__name__)
@@ -27,7 +32,9 @@ ADDRESS_BOOK_SCHEMA = pa.schema(
         )
     ]
     + [("is_public", pa.bool_())]
+    + [(name, pa.int64()) for name in TIME_COLUMNS]  # unix seconds, as the flow logs' start and end
 )  # fmt: skip
+ENI_LIST_API = "ec2:DescribeNetworkInterfaces"
 
 
 def _rows(tables: dict[str, pa.Table], name: str) -> list[dict]:
@@ -58,8 +65,8 @@ def _addresses(eni: dict) -> Iterator[tuple[str, bool]]:
                 yield address, not is_private_address(address)
 
 
-def _eni_entries(tables: dict[str, pa.Table], lookups: Lookups) -> Iterator[dict]:
-    for eni in _rows(tables, "inventory_network_interfaces"):
+def _eni_entries(enis: list[dict], lookups: Lookups) -> Iterator[dict]:
+    for eni in enis:
         entity = classify_eni(eni, lookups)
         shared = {
             **entity._asdict(),
@@ -136,22 +143,103 @@ def _service_rows(tables: dict[str, pa.Table], lookups: Lookups) -> Iterator[dic
         }
 
 
-def build_address_book(tables: dict[str, pa.Table]) -> pa.Table:
-    """One row per address (the first owner wins when overlapping VPCs reuse an address)."""
-    lookups = build_lookups(tables)
+def _snapshot_entries(tables: dict[str, pa.Table], lookups: Lookups) -> list[dict]:
+    """One entry per address of the snapshot (the first owner wins when overlapping VPCs reuse one)."""
     zones = {subnet["subnet_id"]: subnet for subnet in _rows(tables, "inventory_subnets")}
     book: dict[str, dict] = {}
     duplicates = 0
-    for row in [*_eni_entries(tables, lookups), *_service_rows(tables, lookups)]:
+    enis = _rows(tables, "inventory_network_interfaces")
+    for row in [*_eni_entries(enis, lookups), *_service_rows(tables, lookups)]:
         key = ipaddress.ip_address(row["ip"]).compressed
         if key in book:
             interfaces = {book[key]["interface_id"], row["interface_id"]} - {None}
             duplicates += len(interfaces) > 1
             continue
-        subnet = zones.get(row.get("subnet_id")) or {}
-        row["availability_zone"] = row.get("availability_zone") or subnet.get("availability_zone")
-        row["availability_zone_id"] = subnet.get("availability_zone_id")
-        book[key] = {**row, "ip": key}
+        book[key] = _placed({**row, "ip": key}, zones)
     if duplicates:
         logger.warning("%d addresses belong to more than one interface; the first one names them", duplicates)
-    return pa.Table.from_pylist(list(book.values()), schema=ADDRESS_BOOK_SCHEMA)
+    return list(book.values())
+
+
+def _placed(row: dict, zones: dict[str, dict]) -> dict:
+    subnet = zones.get(row.get("subnet_id")) or {}
+    row["availability_zone"] = row.get("availability_zone") or subnet.get("availability_zone")
+    row["availability_zone_id"] = subnet.get("availability_zone_id")
+    return row
+
+
+def _epoch(moment: datetime.datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _snapshot_time(tables: dict[str, pa.Table]) -> int | None:
+    """When the snapshot was taken (None for an empty one: it saw nothing)."""
+    times = [
+        moment
+        for name, table in tables.items()
+        if name != EVENTS_TABLE and "snapshot_time" in table.column_names
+        for moment in table.column("snapshot_time").to_pylist()
+        if moment is not None
+    ]
+    return _epoch(max(times)) if times else None
+
+
+def _created_entries(tables: dict[str, pa.Table], lookups: Lookups) -> list[dict]:
+    """Addresses of the ENIs CloudTrail saw created, with created_at."""
+    zones = {subnet["subnet_id"]: subnet for subnet in _rows(tables, "inventory_subnets")}
+    creations = [event for event in _rows(tables, EVENTS_TABLE) if event["event_name"] == CREATE]
+    return [
+        {**_placed({**row, "ip": ipaddress.ip_address(row["ip"]).compressed}, zones), "created_at": created}
+        for event in creations
+        for created in [_epoch(event["event_time"])]
+        for row in _eni_entries([event], lookups)
+    ]
+
+
+def _deletions(tables: dict[str, pa.Table]) -> dict[str, int]:
+    return {
+        event["network_interface_id"]: _epoch(event["event_time"])
+        for event in _rows(tables, EVENTS_TABLE)
+        if event["event_name"] == DELETE
+    }
+
+
+def covered_places(tables: dict[str, pa.Table], errors: pa.Table | None) -> set[tuple[str, str]]:
+    """(account, region) pairs whose ENIs the snapshot listed: it answered there, and the ENI call did not
+    fail. Only there does an address missing from the snapshot mean its owner is gone."""
+    answered = {
+        (row["account_id"], row["region"])
+        for name, table in tables.items()
+        if name != EVENTS_TABLE and {"account_id", "region"} <= set(table.column_names)
+        for row in table.select(["account_id", "region"]).to_pylist()
+    }
+    failed = {
+        (row["account_id"], row["region"])
+        for row in (errors.to_pylist() if errors is not None else [])
+        if row["api"] == ENI_LIST_API
+    }
+    return answered - failed
+
+
+def build_address_book(
+    tables: dict[str, pa.Table],
+    previous: pa.Table | None = None,
+    *,
+    errors: pa.Table | None = None,
+    not_before: int | None = None,
+) -> pa.Table:
+    """One row per (address, owner) with its validity: the snapshot `tables` (with CloudTrail's ENI events
+    when read) combined with an earlier address book. Owners that stopped before `not_before` (unix
+    seconds) are left out. With a single snapshot and no events, one row per address, valid always."""
+    lookups = build_lookups(tables)
+    earlier = previous.to_pylist() if previous is not None else []
+    spans = merge_spans(
+        [{**dict.fromkeys(TIME_COLUMNS), **row} for row in earlier],
+        _snapshot_entries(tables, lookups),
+        _snapshot_time(tables),
+        created=_created_entries(tables, lookups),
+        deleted=_deletions(tables),
+        covered=covered_places(tables, errors),
+    )
+    rows = with_validity(spans, not_before)
+    return pa.Table.from_pylist(rows, schema=ADDRESS_BOOK_SCHEMA)

@@ -1,4 +1,5 @@
-"""A snapshot of the network-facing resources of every account and region, one flat table per kind.
+"""A snapshot of the network-facing resources of every account and region, one flat table per kind, and
+optionally CloudTrail's ENI creations and deletions since a given time (inventory_network_interface_events).
 
 Each API call is independent: one that fails (no permission, service absent in the region) is recorded in
 `errors` and the other tables still land, so a partial inventory still names most addresses.
@@ -19,12 +20,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from flowpipe.lib import aws_session
 from flowpipe.lib.inventory_calls import ApiCalls, error_row
 from flowpipe.lib.inventory_details import DETAIL_SOURCES
+from flowpipe.lib.inventory_events import EVENTS_TABLE, interface_events, pace
+from flowpipe.lib.inventory_events import RETRY_CONFIG as EVENTS_RETRY_CONFIG
 from flowpipe.lib.inventory_rows import TABLE_COLUMNS, TABLE_SOURCES
 
 logger = logging.getLogger(__name__)
 
 MAX_WORKERS = 8
-SERVICES = ("ec2", "efs", "elbv2", "elb", "rds", "lambda", "ecs", "elasticache")
+SERVICES = ("ec2", "efs", "elbv2", "elb", "rds", "lambda", "ecs", "elasticache", "cloudtrail")
+ERRORS_TABLE = "inventory_errors"
 COMMON_COLUMNS = [
     ("snapshot_time", pa.timestamp("us", tz="UTC")),
     ("account_id", pa.string()),
@@ -35,6 +39,13 @@ ERRORS_SCHEMA = pa.schema(
 )
 
 ClientFactory = Callable[[boto3.Session, str, str], BaseClient]
+
+
+def inventory_client(session: boto3.Session, service: str, region: str) -> BaseClient:
+    """flowpipe's retry policy; CloudTrail's client is paced to LookupEvents' rate and retries less."""
+    if service == "cloudtrail":
+        return pace(session.client(service, region_name=region, config=EVENTS_RETRY_CONFIG))
+    return aws_session.client(session, service, region)
 
 
 class Log(Protocol):
@@ -62,7 +73,9 @@ class _RegionResult:
     errors: list[dict]
 
 
-def _region_snapshot(clients: dict[str, BaseClient], account_id: str, region: str) -> _RegionResult:
+def _region_snapshot(
+    clients: dict[str, BaseClient], account_id: str, region: str, events: tuple[datetime, datetime] | None
+) -> _RegionResult:
     calls = ApiCalls(clients, account_id, region)
     rows: dict[str, list[dict]] = {table: [] for table in TABLE_COLUMNS}
     for table, source in TABLE_SOURCES.items():
@@ -70,6 +83,8 @@ def _region_snapshot(clients: dict[str, BaseClient], account_id: str, region: st
         rows[table] = [row for item in items or [] for row in source.flatten(item)]
     for table, collect in DETAIL_SOURCES.items():
         rows[table] = collect(calls, rows)
+    if events is not None:
+        rows[EVENTS_TABLE] = interface_events(calls, *events)
     return _RegionResult(rows=rows, errors=calls.errors)
 
 
@@ -116,14 +131,17 @@ def take_inventory(
     *,
     log: Log | None = None,
     external_id: str | None = None,
-    make_client: ClientFactory = aws_session.client,
+    make_client: ClientFactory = inventory_client,
+    events_since: datetime | None = None,
 ) -> Inventory:
     """Describe every account (the caller's, or each role's) in every region, concurrently.
 
-    make_client builds each service client; the default applies flowpipe's retry policy.
+    make_client builds each service client; the default applies flowpipe's retry policy. With
+    events_since, CloudTrail's ENI creations and deletions from then until the snapshot are read too.
     """
     log = log or logger
     snapshot_time = datetime.now(UTC)
+    events = (events_since, snapshot_time) if events_since is not None else None
     accounts, errors = _account_sessions(role_arns, external_id, log)
     # boto3 sessions are not thread-safe, so clients are built here and only used in the workers.
     tasks = [
@@ -134,7 +152,7 @@ def take_inventory(
     results = []
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, len(tasks)))) as pool:
         futures = [
-            (account, region, pool.submit(_region_snapshot, clients, account, region))
+            (account, region, pool.submit(_region_snapshot, clients, account, region, events))
             for account, region, clients in tasks
         ]
         for done, (account, region, future) in enumerate(futures, start=1):

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 
 from flowpipe.lib import inventory_service_rows as rows
+from flowpipe.lib.inventory_events import EVENT_COLUMNS, EVENTS_TABLE
 from flowpipe.lib.inventory_fields import joined, tags, tags_json
 
 
@@ -455,6 +456,8 @@ TABLE_COLUMNS: dict[str, list[tuple[str, pa.DataType]]] = {
     )
     + [("target_port", pa.int32())]
     + _strings("target_availability_zone", "health_state"),
+    # CloudTrail's CreateNetworkInterface / DeleteNetworkInterface (inventory_events), when they are read
+    EVENTS_TABLE: EVENT_COLUMNS,
 }
 
 

@@ -1,5 +1,6 @@
 """The daily report: a date's rollups by name, as Markdown, with what is new since the previous week."""
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -11,6 +12,8 @@ SECTION_ROWS = 10
 LOOKBACK_DAYS = 7
 REPORT_FILE = "report.md"
 PAIR = ["client_name", "server_name", "server_port"]
+WINDOWS = ("day", "night")
+MESSAGE_CHARS = 160
 
 
 def read_daily(lake: Lake, table: str, date: str) -> pd.DataFrame:
@@ -215,6 +218,62 @@ def _new_talkers_section(lake: Lake, date: str) -> list[str]:
     return [*lines, _table(talkers_table(found.head(TOP_ROWS)))]
 
 
+def _read_windows(lake: Lake, table: str, date: str) -> pd.DataFrame:
+    """A window table's rows of the date's windows that were built, with a `window` column."""
+    frames = [
+        lake.read_partition(table, partition).to_pandas().assign(window=window)
+        for window in WINDOWS
+        if lake.partition_files(table, partition := {"date": date, "window": window})
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _short(message: str | None) -> str:
+    """An error message on one line, without markup (an HTML error page, say), cut to MESSAGE_CHARS."""
+    text = " ".join(re.sub(r"<[^>]+>", " ", message or "").split())
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."
+
+
+def _names_section(lake: Lake, date: str) -> list[str]:
+    """Why names are missing: the inventory calls that failed in the date's windows (none: no section)."""
+    errors = _read_windows(lake, "inventory_errors", date)
+    if errors.empty:
+        return []
+    lines = ["## Names missing", ""]
+    dating = errors.api.str.startswith("cloudtrail:")
+    if not dating.all():
+        lines += [
+            "Names are missing: the inventory could not read AWS, so the addresses it would have named "
+            "are named from AWS's published ranges, the VPCs and the previous window's owners only.",
+            "",
+        ]
+    if dating.any():
+        lines += [
+            "CloudTrail could not be read: owners of reused addresses are dated by the inventory snapshots "
+            "only, and an owner that came and went between two snapshots is not named.",
+            "",
+        ]
+    endpoints = _read_windows(lake, "endpoints", date)
+    if not endpoints.empty:
+        unnamed = endpoints[endpoints.entity_type == "unknown-private"].ip.nunique()
+        lines += [
+            f"{unnamed} private addresses in the flows are named by no inventory (unknown-private).",
+            "",
+        ]
+    rows = [
+        {
+            "WINDOW": row.window,
+            "CALL": row.api,
+            "ACCOUNT": row.account_id,
+            "REGION": row.region,
+            "ERROR": row.error_code,
+            "MESSAGE": _short(row.message),
+        }
+        for row in errors.itertuples()
+    ]
+    return [*lines, _table(rows)]
+
+
 def _charts_section(charts: Mapping[str, str]) -> list[str]:
     lines = ["## Charts", ""]
     for file, title in charts.items():
@@ -234,6 +293,8 @@ def render_report(lake: Lake, date: str, charts: Mapping[str, str] | None = None
         _new_talkers_section,
     ]
     lines = [f"# flowpipe report for {date}"]
+    if names := _names_section(lake, date):
+        lines += ["", *names]
     if charts:
         lines += ["", *_charts_section(charts)]
     for section in sections:

@@ -75,7 +75,9 @@ def endpoint(ip, entity_type, name, entity_id=None, eni=None, az=None):
 def write_window(lake: Lake, partition: dict[str, str], records: list[dict], endpoints: list[dict]) -> None:
     """One window's inputs of the SQL models: raw records, the named endpoints and the address book."""
     lake.write_table("raw_flow_logs", partition, pa.Table.from_pylist(records, schema=raw_schema()))
-    table = pa.Table.from_pylist(endpoints, schema=pa.schema([(c, pa.string()) for c in ENDPOINT_COLUMNS]))
+    validity = [("valid_from", pa.int64()), ("valid_to", pa.int64())]
+    schema = pa.schema([(c, pa.string()) for c in ENDPOINT_COLUMNS] + validity)
+    table = pa.Table.from_pylist(endpoints, schema=schema)
     lake.write_table("endpoints", partition, table)
     book = pa.Table.from_pylist([row for row in endpoints if row["interface_id"]], schema=table.schema)
     lake.write_table(

@@ -1,12 +1,15 @@
+import datetime
 import io
 import json
 import zipfile
 
 import boto3
+import pyarrow as pa
 import pytest
 
 from flowpipe.lib.address_book import ADDRESS_BOOK_SCHEMA, build_address_book
-from flowpipe.lib.inventory import take_inventory
+from flowpipe.lib.inventory import ERRORS_SCHEMA, table_schema, take_inventory
+from flowpipe.lib.inventory_events import CREATE, DELETE, EVENTS_TABLE
 from flowpipe.lib.simulated.moto_server import MotoServer
 
 LAMBDA_UUID = "3f6b9f0e-5c2a-4b8e-9d1a-2b7c8e9f0a1b"
@@ -143,3 +146,95 @@ def test_nat_public_address_is_public_and_private_ones_are_not(book) -> None:
     nat = {ip: rows[ip]["is_public"] for ip, (kind, _) in expected.items() if kind == "nat-gateway"}
     assert sorted(nat.values()) == [False, True]
     assert {rows[ip]["entity_id"] for ip in nat} == {next(rows[ip]["entity_id"] for ip in nat)}
+
+
+def _snapshot(taken: datetime.datetime, enis: list[tuple[str, str, str]], events: list[dict] = ()) -> dict:
+    """Inventory tables of one snapshot: (eni id, address, Lambda function) ENIs and CloudTrail rows."""
+    place = {"snapshot_time": taken, "account_id": "123456789012", "region": "us-east-1"}
+    rows = [
+        {
+            **place,
+            "network_interface_id": eni,
+            "private_ip_address": ip,
+            "is_primary": True,
+            "interface_type": "lambda",
+            "description": f"AWS Lambda VPC ENI-{function}-{LAMBDA_UUID}",
+            "subnet_id": "subnet-1",
+            "availability_zone": "us-east-1a",
+        }
+        for eni, ip, function in enis
+    ]
+    return {
+        "inventory_network_interfaces": pa.Table.from_pylist(
+            rows, schema=table_schema("inventory_network_interfaces")
+        ),
+        EVENTS_TABLE: pa.Table.from_pylist(
+            [{**place, **event} for event in events], schema=table_schema(EVENTS_TABLE)
+        ),
+    }
+
+
+def _at(hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(2026, 3, 14, hour, minute, tzinfo=datetime.UTC)
+
+
+def _epoch(moment: datetime.datetime) -> int:
+    return int(moment.timestamp())
+
+
+def test_a_reused_address_has_one_row_per_owner_with_non_overlapping_validity() -> None:
+    """Snapshot 1 (18:20) saw fn-a at 10.0.1.20, snapshot 2 (06:20) saw fn-b; CloudTrail (read by the
+    second) saw fn-a deleted at 20:00, fn-c created at 21:00 and deleted at 22:00, fn-b created at 23:00."""
+    first = build_address_book(_snapshot(_at(18, 20), [("eni-a", "10.0.1.20", "fn-a")]))
+    lambda_eni = {"interface_type": "lambda", "is_primary": True, "availability_zone": "us-east-1a"}
+    events = [
+        {"event_time": _at(20), "event_name": DELETE, "network_interface_id": "eni-a"},
+        {
+            **lambda_eni,
+            "event_time": _at(21),
+            "event_name": CREATE,
+            "network_interface_id": "eni-c",
+            "private_ip_address": "10.0.1.20",
+            "description": f"AWS Lambda VPC ENI-fn-c-{LAMBDA_UUID}",
+        },
+        {"event_time": _at(22), "event_name": DELETE, "network_interface_id": "eni-c"},
+        {
+            **lambda_eni,
+            "event_time": _at(23),
+            "event_name": CREATE,
+            "network_interface_id": "eni-b",
+            "private_ip_address": "10.0.1.20",
+            "description": f"AWS Lambda VPC ENI-fn-b-{LAMBDA_UUID}",
+        },
+    ]
+    second = _snapshot(_at(6, 20) + datetime.timedelta(days=1), [("eni-b", "10.0.1.20", "fn-b")], events)
+    book = build_address_book(second, first, not_before=_epoch(_at(18))).to_pylist()
+    assert [(r["entity_type"], r["entity_name"], r["valid_from"], r["valid_to"]) for r in book] == [
+        ("lambda:function", "fn-a", None, _epoch(_at(20))),
+        ("lambda:function", "fn-c", _epoch(_at(21)), _epoch(_at(22))),
+        ("lambda:function", "fn-b", _epoch(_at(23)), None),
+    ]
+    assert book[1]["arn"] == "arn:aws:lambda:us-east-1:123456789012:function:fn-c"
+    assert book[1]["availability_zone"] == "us-east-1a"
+
+
+def test_without_cloudtrail_the_owner_changes_at_the_last_snapshot_that_saw_the_old_one() -> None:
+    first = build_address_book(_snapshot(_at(18, 20), [("eni-a", "10.0.1.20", "fn-a")]))
+    second = _snapshot(_at(6, 20) + datetime.timedelta(days=1), [("eni-b", "10.0.1.20", "fn-b")])
+    book = build_address_book(second, first).to_pylist()
+    boundary = _epoch(_at(18, 20))
+    assert [(r["entity_name"], r["valid_from"], r["valid_to"]) for r in book] == [
+        ("fn-a", None, boundary),
+        ("fn-b", boundary, None),
+    ]
+
+
+def test_a_window_without_aws_access_keeps_the_owners_the_previous_window_knew() -> None:
+    first = build_address_book(_snapshot(_at(18, 20), [("eni-a", "10.0.1.20", "fn-a")]))
+    nothing = {"inventory_network_interfaces": table_schema("inventory_network_interfaces").empty_table()}
+    errors = pa.Table.from_pylist(
+        [{"account_id": "unknown", "region": "us-east-1", "api": "sts:GetCallerIdentity", "error_code": "x"}],
+        schema=ERRORS_SCHEMA,
+    )
+    book = build_address_book(nothing, first, errors=errors).to_pylist()
+    assert [(r["entity_name"], r["valid_from"], r["valid_to"]) for r in book] == [("fn-a", None, None)]

@@ -122,3 +122,61 @@ def test_resolving_100k_addresses_against_thousands_of_prefixes_takes_seconds(ad
     elapsed = time.perf_counter() - started
     assert resolved.num_rows == len(set(addresses))
     assert elapsed < 10, f"{elapsed:.1f} s"
+
+
+WINDOW = (1_000_000, 1_043_200)  # [start, end) of a 12-hour window, unix seconds
+
+
+def _owners(*spans: tuple[str, int | None, int | None]) -> pa.Table:
+    """Owners of 10.0.1.20 through time: (name, valid_from, valid_to)."""
+    shared = {"ip": "10.0.1.20", "entity_type": "lambda:function", "vpc_id": "vpc-1", "is_public": False}
+    rows = [
+        {
+            **shared,
+            "entity_name": name,
+            "entity_id": name,
+            "interface_id": f"eni-{name}",
+            "valid_from": start,
+            "valid_to": end,
+        }
+        for name, start, end in spans
+    ]
+    return pa.Table.from_pylist(rows, schema=ADDRESS_BOOK_SCHEMA)
+
+
+def _timeline(book: pa.Table, cidr_book: pa.Table, window=WINDOW) -> list[tuple[str, int | None, int | None]]:
+    table = resolve_addresses(["10.0.1.20"], book, cidr_book, window)
+    assert table.schema == RESOLVED_SCHEMA
+    return [(row["entity_name"], row["valid_from"], row["valid_to"]) for row in table.to_pylist()]
+
+
+def test_a_reused_address_gets_a_row_per_owner_valid_in_the_window(cidr_book: pa.Table) -> None:
+    start, end = WINDOW
+    book = _owners(("old", None, start - 10), ("a", start - 10, start + 600), ("b", start + 600, None))
+    assert _timeline(book, cidr_book) == [("a", start - 10, start + 600), ("b", start + 600, None)]
+
+
+def test_times_no_owner_held_the_address_are_named_as_if_the_book_did_not_know_it(
+    cidr_book: pa.Table,
+) -> None:
+    start, end = WINDOW
+    book = _owners(("a", None, start + 100), ("b", start + 200, start + 300), ("c", end - 50, None))
+    assert _timeline(book, cidr_book) == [
+        ("a", None, start + 100),
+        ("10.0.1.20", start + 100, start + 200),
+        ("b", start + 200, start + 300),
+        ("10.0.1.20", start + 300, end - 50),
+        ("c", end - 50, None),
+    ]
+    row = resolve_addresses(["10.0.1.20"], book, cidr_book, WINDOW).to_pylist()[1]
+    assert (row["entity_type"], row["network_kind"]) == ("unknown-private", "vpc")
+
+
+def test_an_owner_created_after_the_window_names_none_of_it(cidr_book: pa.Table) -> None:
+    start, end = WINDOW
+    assert _timeline(_owners(("late", end + 60, None)), cidr_book) == [("10.0.1.20", None, end + 60)]
+
+
+def test_without_a_window_every_owner_and_gap_is_kept(cidr_book: pa.Table) -> None:
+    book = _owners(("a", None, 10), ("b", 20, None))
+    assert _timeline(book, cidr_book, None) == [("a", None, 10), ("10.0.1.20", 10, 20), ("b", 20, None)]

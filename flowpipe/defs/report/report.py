@@ -26,14 +26,19 @@ DAILY_INPUTS = [
     partitions_def=date_partitions,
     deps=[
         *DAILY_INPUTS,
-        # the hourly chart reads the date's two windows of raw records
-        dg.AssetDep("raw_flow_logs", partition_mapping=dg.TimeWindowPartitionMapping()),
+        # the hourly chart reads the date's two windows of raw records; "Names missing" the windows'
+        # failed inventory calls and unnamed addresses
+        *[
+            dg.AssetDep(window_asset, partition_mapping=dg.TimeWindowPartitionMapping())
+            for window_asset in ("raw_flow_logs", "inventory_snapshot", "endpoints")
+        ],
     ],
     backfill_policy=single_run,
 )
 def report(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """One Markdown report per date (its day and night windows): top talkers, EFS clients, day vs night,
-    cross-AZ cost, egress, rejected probes, new talkers, and PNG charts beside it."""
+    """One Markdown report per date (its day and night windows): why names are missing (failed inventory
+    calls), top talkers, EFS clients, day vs night, cross-AZ cost, egress, rejected probes, new talkers,
+    and PNG charts beside it."""
     the_lake = lake.get()
     for date in dates_in(context.partition_time_window):
         charts = render_charts(the_lake, date, configured_timezone())

@@ -16,13 +16,15 @@ from flowpipe.partitions import single_run, window_partitions, windows_in
     backfill_policy=single_run,
 )
 def endpoints(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.MaterializeResult:
-    """One row per distinct address in the window's records, with the entity it belongs to."""
+    """One row per distinct address in the window's records and owner valid in the window, with the
+    entity it belongs to and when (valid_from, valid_to: a flow is named by the row its start falls in)."""
     the_lake = lake.get()
     for window in windows_in(context.partition_time_window):
         named = resolve_addresses(
             addresses_in_partition(the_lake, window.partition),
             the_lake.read_partition("address_book", window.partition),
             the_lake.read_partition("cidr_book", window.partition),
+            (window.start_epoch, window.end_epoch),
         )
         the_lake.write_table("endpoints", window.partition, named)
     counts = named.group_by("entity_type").aggregate([("ip", "count")]).to_pylist()

@@ -133,6 +133,15 @@ def generate_traffic(model: AccountModel, date: datetime.date, seed: int = 7, sc
     return Traffic(records=records, exchanges=exchanges, ground_truth=_ground_truth(exchanges))
 
 
+def traffic_of(model: AccountModel, connections: list["Connection"], date: datetime.date) -> Traffic:
+    """The records, exchanges and ground truth of connections built by hand (a scenario of one's own)."""
+    day_start = calendar.timegm(date.timetuple()) + 6 * 3600
+    exchanges = _exchanges(connections, date, day_start)
+    return Traffic(
+        records=_records(model, connections, []), exchanges=exchanges, ground_truth=_ground_truth(exchanges)
+    )
+
+
 def split(start: int, end: int, bytes_up: int, bytes_down: int, sizes: tuple[int, int], opened: bool = True):
     """Exchanges of one connection from `start` to `end`, bytes shared by time across the intervals.
 

@@ -1,5 +1,13 @@
 """inventory_snapshot, address_book and cidr_book through dg.materialize on the moto account."""
 
+import contextlib
+import datetime
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import dagster as dg
 import pytest
 
@@ -39,7 +47,9 @@ def test_every_address_of_the_account_is_in_the_address_book_as_named(account, t
         assert (row.entity_type, row.entity_name) == (endpoint.entity_type, endpoint.entity_name), endpoint.ip
         assert row.availability_zone == endpoint.availability_zone
     metadata = result.asset_materializations_for_node("inventory_snapshot")[0].metadata
+    # every call succeeds, CloudTrail's LookupEvents too (served beside moto, which has none)
     assert metadata["failed_calls"].value == 0
+    assert Lake(str(tmp_path / "lake")).read_partition("inventory_errors", PARTITION).num_rows == 0
 
 
 def test_without_aws_ranges_the_cidr_book_still_lands_and_says_why(account, tmp_path):
@@ -49,3 +59,50 @@ def test_without_aws_ranges_the_cidr_book_still_lands_and_says_why(account, tmp_
     assert "vpc" in set(cidrs.kind)
     metadata = result.asset_materializations_for_node("cidr_book")[0].metadata
     assert metadata["ip_ranges_error"].value != "none"
+
+
+@contextlib.contextmanager
+def _cloudtrail_endpoint() -> Iterator[tuple[str, list[dict]]]:
+    """A CloudTrail endpoint on 127.0.0.1 that answers LookupEvents with no events and keeps the requests, to
+    check what is asked (botocore reaches it through AWS_ENDPOINT_URL_CLOUDTRAIL)."""
+    requests: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            requests.append({"target": self.headers["X-Amz-Target"], **json.loads(body)})
+            answer = b'{"Events": []}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_cloudtrail_is_read_from_an_hour_before_the_window_until_the_snapshot(account, tmp_path, monkeypatch):
+    with _cloudtrail_endpoint() as (url, requests):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", url)
+        started = time.time()
+        result = _materialize(tmp_path, str(SIMULATED_IP_RANGES))
+        finished = time.time()
+    names = [request["LookupAttributes"][0]["AttributeValue"] for request in requests]
+    assert names == ["CreateNetworkInterface", "DeleteNetworkInterface"]
+    assert {request["target"].rsplit(".", 1)[1] for request in requests} == {"LookupEvents"}
+    window_start = datetime.datetime(2026, 3, 14, 6, tzinfo=datetime.UTC)
+    assert {request["StartTime"] for request in requests} == {
+        (window_start - datetime.timedelta(hours=1)).timestamp()
+    }
+    assert all(started <= request["EndTime"] <= finished for request in requests)
+    assert result.asset_materializations_for_node("inventory_snapshot")[0].metadata["failed_calls"].value == 0
