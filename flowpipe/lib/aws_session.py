@@ -1,26 +1,90 @@
 """boto3 sessions and clients for the accounts flowpipe reads, with AWS's standard retry policy.
 
-Endpoints, credentials and profiles come only from the standard AWS settings (AWS_ENDPOINT_URL,
-AWS_PROFILE, ...), so the same code reaches real AWS and the simulated account.
+Endpoints, credentials, profiles and retry settings come only from the standard AWS settings
+(AWS_ENDPOINT_URL, AWS_PROFILE, AWS_RETRY_MODE, AWS_MAX_ATTEMPTS, ...), so the same code reaches real
+AWS and the simulated account.
 """
 
+import contextlib
 import logging
+import os
+import re
+from collections.abc import Iterator
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 logger = logging.getLogger(__name__)
 
-# Standard mode retries throttling and transient errors with jittered backoff; 10 attempts ride out the
-# bursts that many concurrent describe calls provoke.
-RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 10})
+# Standard mode retries throttling and transient errors with jittered backoff; 10 retries ride out the
+# bursts that many concurrent describe calls provoke. AWS_RETRY_MODE / AWS_MAX_ATTEMPTS override both.
+DEFAULT_RETRY_MODE = "standard"
+RETRY_MODES = ("standard", "adaptive", "legacy")
+DEFAULT_RETRIES = 10
 ROLE_SESSION_NAME = "flowpipe"
+# Error codes by which AWS refuses the credentials themselves: every further call would fail alike.
+REJECTED_CREDENTIALS = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "InvalidClientTokenId",
+        "InvalidToken",
+        "SignatureDoesNotMatch",
+        "TokenRefreshRequired",
+        "UnrecognizedClientException",
+        "AuthFailure",
+    }
+)
+
+
+class CredentialsRejected(RuntimeError):
+    """AWS refused the credentials (expired, unknown, badly signed): nothing more can be read with them."""
+
+
+def retry_config() -> Config:
+    """Standard mode, 10 retries; AWS_RETRY_MODE (e.g. adaptive) and AWS_MAX_ATTEMPTS (all attempts,
+    the first included, as botocore counts it there) win when set."""
+    mode = os.environ.get("AWS_RETRY_MODE") or DEFAULT_RETRY_MODE
+    if mode not in RETRY_MODES:
+        raise ValueError(f"AWS_RETRY_MODE must be one of {', '.join(RETRY_MODES)}, not {mode!r}")
+    retries: dict[str, str | int] = {"mode": mode}
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS")
+    if attempts:
+        if not re.fullmatch(r"[0-9]+", attempts.strip()) or int(attempts) < 1:
+            raise ValueError(f"AWS_MAX_ATTEMPTS must be a whole number of at least 1, not {attempts!r}")
+        retries["total_max_attempts"] = int(attempts)
+    else:
+        retries["max_attempts"] = DEFAULT_RETRIES
+    return Config(retries=retries)
 
 
 def client(session: boto3.Session, service: str, region: str | None = None) -> BaseClient:
     """A client with flowpipe's retry policy; region None means the session's (standard settings)."""
-    return session.client(service, region_name=region, config=RETRY_CONFIG)
+    return session.client(service, region_name=region, config=retry_config())
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+@contextlib.contextmanager
+def credentials_checked(reading: str) -> Iterator[None]:
+    """Turns AWS refusing the credentials into CredentialsRejected, saying what was read and what to do;
+    any other error goes on unchanged."""
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        if code not in REJECTED_CREDENTIALS:
+            raise
+        message = error.response.get("Error", {}).get("Message", "")
+        raise CredentialsRejected(
+            f"AWS refused the credentials while reading {reading}: {code}: {message} Renew them (a new "
+            "session token, `aws sso login`, or the profile's role) and run again."
+        ) from error
 
 
 def assumed_role_session(

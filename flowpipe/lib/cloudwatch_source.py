@@ -6,17 +6,19 @@ time through the paginated `filter_log_events`, so memory holds one batch and on
 """
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import boto3
-import botocore.config
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from botocore.exceptions import NoRegionError
 
+from flowpipe.lib import aws_session
 from flowpipe.lib.flow_fields import DEFAULT_FORMAT, parse_log_format, raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ParseResult, parse_lines
 
@@ -30,8 +32,8 @@ DEFAULT_BATCH_EVENTS = 100_000
 # aggregation intervals past the end costs a few pages and keeps every record of the window even where
 # the timestamp was taken later in the aggregation interval than the flow's first packet.
 TIMESTAMP_MARGIN_AFTER_WINDOW = timedelta(minutes=20)
-# FilterLogEvents has a small per-account request quota; standard retries back off on its throttling.
-_CLIENT_CONFIG = botocore.config.Config(retries={"mode": "standard", "max_attempts": 10})
+# Log group names as CloudWatch Logs allows them.
+_GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ class CloudWatchFlowLogSource:
         )
         events_per_stream: Counter[str] = Counter()
         pending: list[dict] = []
-        for page in pages:
+        for page in _checked_pages(pages, self.uri):
             pending.extend(page.get("events", []))
             while len(pending) >= batch_events:
                 yield self._parse(pending[:batch_events], names, owned_before, events_per_stream)
@@ -107,7 +109,7 @@ class CloudWatchFlowLogSource:
         # the given format; a missing ec2:DescribeFlowLogs permission stays an error, never a silent guess.
         return {
             flow_log["LogFormat"]
-            for page in pages
+            for page in _checked_pages(pages, f"the flow logs delivering to {self.uri}")
             for flow_log in page["FlowLogs"]
             if flow_log.get("LogFormat")
         }
@@ -134,11 +136,24 @@ class CloudWatchFlowLogSource:
 def open_cloudwatch_source(location: str, log_format: str | None = None) -> CloudWatchFlowLogSource:
     """`logs:GROUP` -> a source over that log group in the current region."""
     group = location.removeprefix(LOGS_PREFIX)
-    if not group:
-        raise ValueError(f"no log group in {location!r}; expected logs:GROUP")
-    logs = boto3.client("logs", config=_CLIENT_CONFIG)
-    ec2 = boto3.client("ec2", config=_CLIENT_CONFIG)
+    if not _GROUP_NAME.fullmatch(group):
+        raise ValueError(f"no log group name in {location!r}; expected logs:GROUP (letters, digits, ._-/#)")
+    # FilterLogEvents has a small per-account request quota; the retry policy backs off on its throttling.
+    session = boto3.Session()
+    try:
+        logs = aws_session.client(session, "logs")
+        ec2 = aws_session.client(session, "ec2")
+    except NoRegionError as error:
+        raise ValueError(
+            f"{location} needs an AWS region: set AWS_REGION (or the profile's region)"
+        ) from error
     return CloudWatchFlowLogSource(group, logs, ec2, log_format)
+
+
+def _checked_pages(pages: Iterator[dict], reading: str) -> Iterator[dict]:
+    """The pages, a refusal of the credentials raised as CredentialsRejected naming what was read."""
+    with aws_session.credentials_checked(reading):
+        yield from pages
 
 
 def _owned(rejects: pa.Table, events: list[dict], owned_before: int, earlier_events: int) -> pa.Table:
