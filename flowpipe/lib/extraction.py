@@ -21,12 +21,13 @@ import pyarrow.compute as pc
 
 from flowpipe.lib.cloudwatch_source import DEFAULT_BATCH_EVENTS, CloudWatchFlowLogSource
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ObjectFailure, ParseResult, parse_files
-from flowpipe.lib.flow_sources import FlowLogObject, FlowLogSource
+from flowpipe.lib.flow_sources import FlowLogObject, FlowLogSource, ObjectUnavailable
 from flowpipe.lib.parquet_delivery import parse_parquet_files
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_OBJECTS = 64
+FETCH_THREADS = 8
 # Compressed bytes per batch: gz text is ~30 bytes a record and ~300 bytes once parsed (over half of it
 # the source_uri string), so 16 MiB is ~0.5M records and ~150 MB of Arrow (benchmarks/README.md).
 BATCH_BYTES = 16 << 20
@@ -281,20 +282,16 @@ def _split(objects: list[FlowLogObject], batch_objects: int) -> list[list[FlowLo
 def _extract_batch(
     source: FlowLogSource, batch: list[FlowLogObject], stats: ExtractionStats, scratch: Path
 ) -> ExtractedBatch:
-    sources: dict[str, str] = {}
-    downloads: list[Path] = []
     scratch.mkdir(exist_ok=True)
+    fetched = _fetch(source, batch, scratch)
     try:
-        for index, obj in enumerate(batch):
-            target = scratch / (f"{index}.parquet" if obj.is_parquet else f"{index}.log.gz")
-            local = source.fetch(obj, str(target))
-            if Path(local) == target:
-                downloads.append(target)
-            sources[local] = obj.uri
+        sources = {local: obj.uri for obj, local, _ in fetched if local is not None}
         parsed = _parse(sources)
     finally:
-        for path in downloads:
-            path.unlink(missing_ok=True)
+        for _, local, _failure in fetched:
+            if local is not None and Path(local).parent == scratch:
+                Path(local).unlink(missing_ok=True)
+    parsed.failures += [failure for _, _, failure in fetched if failure is not None]
     failed = {failure.uri for failure in parsed.failures}
     stats.objects_failed += parsed.failures
     stats.objects_read += len(batch) - len(failed)
@@ -306,6 +303,23 @@ def _extract_batch(
     stats.rejects += rejects.num_rows
     stats.reject_reasons.update(rejects["reason"].to_pylist())
     return ExtractedBatch(records, rejects)
+
+
+def _fetch(
+    source: FlowLogSource, batch: list[FlowLogObject], scratch: Path
+) -> list[tuple[FlowLogObject, str | None, ObjectFailure | None]]:
+    """Each object's local copy (a local source's own file), or why it could not be read whole after the
+    retries. Downloads run FETCH_THREADS at a time: a GET of a small object is mostly waiting."""
+
+    def fetch_one(index: int, obj: FlowLogObject) -> tuple[FlowLogObject, str | None, ObjectFailure | None]:
+        target = scratch / (f"{index}.parquet" if obj.is_parquet else f"{index}.log.gz")
+        try:
+            return obj, source.fetch(obj, str(target)), None
+        except ObjectUnavailable as error:
+            return obj, None, ObjectFailure(error.uri, error.reason)
+
+    with ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="flowpipe-fetch") as pool:
+        return list(pool.map(fetch_one, range(len(batch)), batch))
 
 
 def _parse(sources: dict[str, str]) -> ParseResult:

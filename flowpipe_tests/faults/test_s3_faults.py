@@ -39,11 +39,6 @@ from flowpipe_tests.faults.proxy import (
     Truncated,
 )
 
-EXTRACTION_FIX = (
-    "extraction._extract_batch lets ObjectUnavailable from source.fetch fail the whole window; it should "
-    "record ObjectFailure(error.uri, error.reason) and go on with the batch's other objects"
-)
-
 
 @pytest.fixture
 def bucket(direct_s3):
@@ -114,7 +109,6 @@ def test_an_object_failing_beyond_the_retries_is_named_and_nothing_of_it_is_left
     assert not (tmp_path / "copy.log.gz").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=EXTRACTION_FIX)
 def test_an_object_failing_beyond_the_retries_is_a_reject_and_the_rest_of_the_window_lands(
     faulty_aws: FaultProxy,
     three_objects: dict[str, list[int]],
@@ -184,7 +178,6 @@ def test_a_connection_reset_on_every_attempt_leaves_no_half_object(
     assert not (tmp_path / "copy.log.gz").exists()
 
 
-@pytest.mark.xfail(strict=True, reason=EXTRACTION_FIX)
 def test_a_connection_reset_on_every_attempt_is_reported_and_none_of_its_records_kept(
     faulty_aws: FaultProxy, three_objects: dict[str, list[int]]
 ) -> None:
@@ -286,6 +279,7 @@ def test_credentials_expiring_mid_window_stop_it_rather_than_fail_each_object(
     message = failure_message(result)
     assert "CredentialsRejected" in message and "ExpiredToken" in message
     assert next(iter(three_objects)) in message
-    assert len(faulty_aws.calls("s3", "GetObject")) == 1
+    # objects are fetched several at a time: each is asked once, none is retried with the dead token
+    assert len(faulty_aws.calls("s3", "GetObject")) <= len(three_objects)
     with pytest.raises(FileNotFoundError):
         lake_table(tmp_path / "lake", "raw_flow_logs")
