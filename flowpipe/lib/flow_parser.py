@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import isal.igzip as igzip
@@ -56,6 +57,9 @@ _BLANKS = r"[ \t]+"
 # Only bytes AWS never writes inside a field; "\r" is trimmed so CRLF files still parse.
 _TRIM = " \t\r"
 _PARSE_OPTIONS = pacsv.ParseOptions(delimiter=" ", quote_char=False, escape_char=False)
+_SLOW_PATH_BYTES = (b"0x", b"0X", b"\t")
+# A number field holds decimal digits (a minus sign at most); DuckDB's cast alone also takes 1.5, 1e5, 0x10.
+_INTEGER_TEXT = "^-?[0-9]+$"
 _GZIP_ERRORS = (OSError, EOFError, zlib.error, isal_zlib.error)
 
 
@@ -109,6 +113,35 @@ class _HeaderError(ValueError):
     """The first line of an object is not a flow log header."""
 
 
+class _WatchedStream:
+    """A binary stream that notes whether any of _SLOW_PATH_BYTES passed through it.
+
+    Arrow reads "0x10" in an integer column as 16 and keeps a tab inside a field, where the split path
+    rejects the first and splits on the second: a file holding either reads through the split path, so a
+    line parses the same whatever else its file holds. AWS writes neither.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._tail = b""
+        self.seen: bytes | None = None
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if self.seen is None:
+            window = self._tail + data
+            self.seen = next((marker for marker in _SLOW_PATH_BYTES if marker in window), None)
+            self._tail = data[-1:]
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+
+
 def _read_header(path: str) -> tuple[str, ...] | None:
     if Path(path).stat().st_size == 0:
         return None
@@ -153,9 +186,13 @@ def _fast_file(names: tuple[str, ...], path: str, uri: str) -> pa.Table | None:
     try:
         # ISA-L inflates gzip at about twice zlib's speed (benchmarks/README.md); Arrow reads it as a stream.
         with igzip.open(path, "rb") as stream:
-            table = pacsv.read_csv(stream, read_options, _PARSE_OPTIONS, convert_options)
+            watched = _WatchedStream(stream)
+            table = pacsv.read_csv(watched, read_options, _PARSE_OPTIONS, convert_options)
     except pa.ArrowException as error:
         logger.debug("%s takes the slow path: %s", uri, error)
+        return None
+    if watched.seen:
+        logger.debug("%s takes the slow path: it holds %r", uri, watched.seen)
         return None
     # An empty text field is a doubled blank that happened to give the right field count (an empty
     # number is a conversion error already): only a split on runs of blanks reads that line right.
@@ -213,11 +250,10 @@ def _slow_file(names: tuple[str, ...], path: str, uri: str) -> _Part:
     """Read one whole file in Python (gzip) and parse it through the split path, with exact line numbers."""
     with gzip.open(path, "rb") as stream:
         data = stream.read()
-    raw_lines = data.split(b"\n")[1:]  # the header is line 1
-    if raw_lines and raw_lines[-1] == b"":
-        raw_lines.pop()
+    # Lines end at \n, \r\n or a bare \r, as Arrow's reader splits them; the header is line 1.
+    raw_lines = data.splitlines()[1:]
     try:
-        lines = data.decode("utf-8").split("\n")[1 : len(raw_lines) + 1]
+        lines = [raw.decode("utf-8") for raw in raw_lines]
         invalid: list[dict] = []
     except UnicodeDecodeError:
         lines, invalid = _decode_lines(raw_lines, uri)
@@ -276,8 +312,11 @@ def _cast_table(names: tuple[str, ...], raw: pa.Table, uri: str) -> _Part:
         if sql_type == "VARCHAR":
             casts.append(f'c{index} AS "{column}"')
             continue
-        casts.append(f'try_cast(c{index} AS {sql_type}) AS "{column}"')
-        failed = f"c{index} IS NOT NULL AND try_cast(c{index} AS {sql_type}) IS NULL"
+        cast = (
+            f"CASE WHEN regexp_matches(c{index}, '{_INTEGER_TEXT}') THEN try_cast(c{index} AS {sql_type}) END"
+        )
+        casts.append(f'{cast} AS "{column}"')
+        failed = f"c{index} IS NOT NULL AND ({cast}) IS NULL"
         reasons.append(f"CASE WHEN {failed} THEN '{column}: not a {sql_type.lower()}: ' || c{index} END")
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "NULL::VARCHAR"
     query = f"SELECT _line_number, _line, {', '.join(casts)}, {reason} AS _reason FROM raw"

@@ -16,18 +16,7 @@ HEADER = " ".join(DEFAULT_FORMAT)
 RECORD = "2 123456789012 eni-0a1 10.0.1.10 10.0.2.4 40000 443 6 10 500 1773482400 1773482460 ACCEPT OK"
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 INTEGER_FIELDS = [field.name for field in FIELDS if str(field.arrow_type).startswith("int")]
-NUMBERS_FIX = (
-    "flow_parser casts integer fields with DuckDB's try_cast, which rounds '1.5' to 2 and reads '1e5', '+5', "
-    "'1_000', '0b101', '.5'; pyarrow and DuckDB both read '0x10' as 16. Cast only text matching -?[0-9]+ "
-    "(regexp_full_match in _cast_table's CASE and in its reason); on the fast path read integer fields as "
-    "strings and go to the slow path unless pc.match_substring_regex(values, '^-?[0-9]+$') holds for all"
-)
-NEIGHBOURS_FIX = (
-    "flow_parser's fast path (pyarrow CSV) splits fields on ' ' only and lines on \\n, \\r\\n and a bare "
-    "\\r; its slow path splits fields on [ \\t]+ and lines on \\n only, so the same line is a record or a "
-    "reject depending on whether another line sends the file down the slow path. Fast path: return None when "
-    "a string column contains '\\t' (as for ''); slow path: split lines with data.splitlines()"
-)
+
 
 # Tokens that make records almost right: the parser's hard cases.
 _TOKENS = st.sampled_from(
@@ -141,7 +130,6 @@ def test_a_clean_file_reads_exactly_as_its_lines_do_one_by_one(sample) -> None:
     assert whole.rejects.num_rows == alone.rejects.num_rows == 0
 
 
-@pytest.mark.xfail(strict=True, reason=NUMBERS_FIX)
 @pytest.mark.parametrize("value", ["1.5", "1e5", "+5", "1_000", "0x10", "0b101", ".5"])
 @pytest.mark.parametrize("path", ["file", "lines"])
 def test_a_number_field_holding_anything_but_digits_is_a_reject(
@@ -157,7 +145,6 @@ def test_a_number_field_holding_anything_but_digits_is_a_reject(
     assert result.rejects["reason"].to_pylist() == [f"bytes: not a bigint: {value}"]
 
 
-@pytest.mark.xfail(strict=True, reason=NEIGHBOURS_FIX)
 @pytest.mark.parametrize("odd", ["2 eni-1\tx 5", "2 eni-1 5\r2 eni-2 6"], ids=["tab", "bare-cr"])
 def test_a_line_reads_the_same_whatever_else_its_file_holds(odd: str, tmp_path: Path) -> None:
     header = "version interface-id start"
