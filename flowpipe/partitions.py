@@ -6,7 +6,9 @@ window [06:00, 18:00) and the `night` window [18:00, 06:00) that follows it, in 
 Dagster needs the timezone when the definitions are built, so it is read here, once, at load.
 """
 
+import datetime
 import os
+import zoneinfo
 
 import dagster as dg
 
@@ -21,11 +23,28 @@ NIGHT_STARTS_AT_HOUR = 18
 
 
 def configured_timezone() -> str:
-    return os.environ.get("FLOWPIPE_TIMEZONE") or DEFAULT_TIMEZONE
+    """FLOWPIPE_TIMEZONE, an IANA name such as Europe/Paris; a name the tz database lacks is refused here,
+    with the variable named, rather than deep inside Dagster."""
+    name = os.environ.get("FLOWPIPE_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise ValueError(
+            f"FLOWPIPE_TIMEZONE={name!r} is not a timezone name such as UTC or Europe/Paris"
+        ) from error
+    return name
 
 
 def _start_date() -> str:
-    return os.environ.get("FLOWPIPE_START_DATE") or DEFAULT_START_DATE
+    """FLOWPIPE_START_DATE, YYYY-MM-DD between 1970 and 9000 (Dagster's partitions need Unix time)."""
+    value = os.environ.get("FLOWPIPE_START_DATE") or DEFAULT_START_DATE
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"FLOWPIPE_START_DATE={value!r} is not a date YYYY-MM-DD") from error
+    if not 1970 <= day.year <= 9000 or value != day.isoformat():
+        raise ValueError(f"FLOWPIPE_START_DATE={value!r} must be YYYY-MM-DD between 1970 and 9000")
+    return value
 
 
 window_partitions = dg.TimeWindowPartitionsDefinition(

@@ -6,6 +6,7 @@ Each API call is independent: one that fails (no permission, service absent in t
 """
 
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from flowpipe.lib.inventory_events import RETRY_CONFIG as EVENTS_RETRY_CONFIG
 from flowpipe.lib.inventory_rows import TABLE_COLUMNS, TABLE_SOURCES
 
 logger = logging.getLogger(__name__)
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/.+")
 
 MAX_WORKERS = 8
 SERVICES = ("ec2", "efs", "elbv2", "elb", "rds", "lambda", "ecs", "elasticache", "cloudtrail")
@@ -104,7 +106,15 @@ def _account_sessions(
             return [], [error_row(UNKNOWN_ACCOUNT, session.region_name or "", "sts:GetCallerIdentity", error)]
     sessions, errors = [], []
     for role_arn in role_arns:
-        account = role_arn.split(":")[4]
+        match = _ROLE_ARN.fullmatch(role_arn)
+        if match is None:
+            log.warning("FLOWPIPE_ROLE_ARNS holds %r, not a role ARN", role_arn)
+            problem = ValueError(
+                f"FLOWPIPE_ROLE_ARNS: {role_arn!r} is not a role ARN arn:aws:iam::ACCOUNT:role/NAME"
+            )
+            errors.append(error_row(UNKNOWN_ACCOUNT, "", "sts:AssumeRole", problem))
+            continue
+        account = match.group(1)
         try:
             sessions.append((account, aws_session.assumed_role_session(role_arn, external_id)))
         except ClientError as error:

@@ -37,21 +37,6 @@ VARIABLES = (
     "FLOWPIPE_SPARK_CONF",
     "FLOWPIPE_SPARK_S3_SCHEME",
 )
-ROLE_ARNS_FIX = (
-    "inventory._account_sessions takes the account as role_arn.split(':')[4], an IndexError for a "
-    "FLOWPIPE_ROLE_ARNS entry that is not an ARN (and a short one is botocore's ParamValidationError, which "
-    "it does not catch either); match it against arn:aws[a-z-]*:iam::(\\d{12}):role/.+ and "
-    "record error_row('unknown', '', 'sts:AssumeRole', ValueError(f'not a role ARN: {role_arn!r}')) instead "
-    "(or refuse it in Settings.from_environment with a ValueError naming FLOWPIPE_ROLE_ARNS)"
-)
-PARTITIONS_FIX = (
-    "partitions.py hands FLOWPIPE_TIMEZONE and FLOWPIPE_START_DATE to Dagster unchecked: a bad value is a "
-    "ZoneInfoNotFoundError (a KeyError), an OSError (a long name), an OverflowError (year 1) or a ValueError "
-    "about '%Y-%m-%d-%H:%M%z' that never names the variable. Check them in configured_timezone() "
-    "(zoneinfo.ZoneInfo(value), those errors -> ValueError('FLOWPIPE_TIMEZONE=... is not an IANA time "
-    "zone')) and _start_date() (date.fromisoformat, year 1970..9000 -> "
-    "ValueError('FLOWPIPE_START_DATE=... is not a date, YYYY-MM-DD'))"
-)
 
 
 @FUZZ
@@ -118,7 +103,6 @@ def test_the_default_retry_policy_is_standard_with_ten_retries(monkeypatch: pyte
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 11}
 
 
-@pytest.mark.xfail(strict=True, reason=ROLE_ARNS_FIX)
 @pytest.mark.parametrize("entry", ["not-an-arn", "arn:aws:iam::role", "123456789012"])
 def test_a_role_arns_entry_that_is_not_an_arn_is_a_clear_error_or_a_row(aws, entry: str) -> None:
     good = "arn:aws:iam::111111111111:role/flowpipe-reader"
@@ -173,7 +157,6 @@ _SETTING_VALUES = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=PARTITIONS_FIX)
 def test_a_bad_timezone_or_start_date_is_a_value_error_naming_the_variable() -> None:
     """partitions.py reads both when Dagster loads the definitions: each value in a fresh import."""
     rng = random.Random(9)
