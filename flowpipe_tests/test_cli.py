@@ -40,6 +40,7 @@ def test_run_materializes_both_windows_and_the_report(ran):
     text = report.read_text()
     assert text.startswith(f"# flowpipe report for {DATE.isoformat()}")
     assert "myapp1-efs-general-purpose" in text
+    assert "## Names missing" not in text  # the simulated account answers every inventory call
 
 
 def test_runs_are_kept_in_the_dagster_home_the_ui_reads(ran):

@@ -4,8 +4,9 @@ that held the address when the flow started, as the account's ground truth says.
 orders-fn's Lambda ENI (snapshot 1, 18:20) is deleted at 20:00; invoice-fn's ENI holds the address from 21:00
 to 22:00 (between the snapshots: only CloudTrail knows it); an ECS task of the cart service holds it from
 23:00 (snapshot 2, 06:20). The snapshots are taken as the schedule takes them, 20 minutes after each window,
-by stamping the inventory's snapshot time (the test cannot wait for the clock); CloudTrail is served by
-botocore's Stubber, as moto has no LookupEvents.
+by stamping the inventory's snapshot time (the test cannot wait for the clock). CloudTrail is the simulated
+account's endpoint, reading the scenario's events from the account's trail; unreadable, it is moto's own
+endpoint, which answers LookupEvents with HTTP 500.
 """
 
 import datetime
@@ -25,7 +26,6 @@ from flowpipe.lib.simulated.delivery import deliver_to_s3
 from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe.lib.simulated.reuse import Reuse, hand_over, reuse_traffic
 from flowpipe.lib.simulated.traffic import Traffic
-from flowpipe_tests.cloudtrail_stub import cloudtrail_from
 from flowpipe_tests.simulated_run import BUCKET, DATE, WINDOW_KEYS, reset_account, simulated_environment
 
 UTC = datetime.UTC
@@ -68,11 +68,7 @@ def account(moto_server) -> Account:
     with patched_environment(moto_server.environment()):
         model = build_account(flow_log_bucket=BUCKET)
         since = {window: start - EVENTS_MARGIN for window, start in WINDOW_STARTS.items()}
-        day = take_inventory(
-            [model.region],
-            make_client=cloudtrail_from([], model.account_id, since["day"]),
-            events_since=since["day"],
-        )
+        day = take_inventory([model.region], events_since=since["day"])
         night = datetime.datetime(2026, 3, 14, 20, tzinfo=UTC)
         reuse = hand_over(
             model,
@@ -80,13 +76,9 @@ def account(moto_server) -> Account:
             borrowed=(night + datetime.timedelta(hours=1), night + datetime.timedelta(hours=2)),
             taken=night + datetime.timedelta(hours=3),
         )
-        events = list(reuse.events)
-        read = take_inventory(
-            [model.region],
-            make_client=cloudtrail_from(events, model.account_id, since["night"], until=SNAPSHOTS["night"]),
-            events_since=since["night"],
-        )
-        unread = take_inventory([model.region], events_since=since["night"])
+        read = take_inventory([model.region], events_since=since["night"])
+        with patched_environment({"AWS_ENDPOINT_URL_CLOUDTRAIL": moto_server.endpoint_url}):
+            unread = take_inventory([model.region], events_since=since["night"])
         traffic = reuse_traffic(model, reuse, DATE, FLOW_STARTS)
         ensure_bucket(BUCKET, model.region)
         deliver_to_s3(

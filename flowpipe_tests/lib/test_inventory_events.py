@@ -1,6 +1,6 @@
 """CloudTrail's ENI creations and deletions: parsed from AWS's documented record shape, read page by page with
-LookupEvents (served by botocore's Stubber: moto 5.2.5 has none), and recorded as a failed call when
-CloudTrail cannot be read while the snapshot still lands."""
+LookupEvents (the simulated account's CloudTrail endpoint: moto 5.2.5 has none), and recorded as a failed
+call when CloudTrail cannot be read while the snapshot still lands."""
 
 import io
 import json
@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 from flowpipe.lib.inventory import inventory_client, take_inventory
 from flowpipe.lib.inventory_events import CREATE, DELETE, EVENTS_TABLE, event_rows, pace
 from flowpipe.lib.simulated.cloudtrail import InterfaceEvent
-from flowpipe_tests.cloudtrail_stub import cloudtrail_from
+from flowpipe.lib.simulated.trail import deliver_trail
 
 # The CreateNetworkInterface record of AWS's EFS user guide (logging with CloudTrail), as LookupEvents
 # returns it: the record is the JSON string CloudTrailEvent.
@@ -161,7 +161,8 @@ def _vpc_with_enis(count: int) -> list[dict]:
 
 def test_every_page_of_both_event_names_lands_oldest_first(aws) -> None:
     enis = _vpc_with_enis(3)
-    since = datetime.now(UTC) - timedelta(hours=2)
+    # whole seconds, as CloudTrail's event times are
+    since = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     events = [
         InterfaceEvent(
             CREATE,
@@ -171,14 +172,8 @@ def test_every_page_of_both_event_names_lands_oldest_first(aws) -> None:
         )
         for n in range(120)
     ] + [InterfaceEvent(DELETE, since + timedelta(seconds=200 + n), f"eni-{n:017x}") for n in range(60)]
-    stubbers = []
-    inventory = take_inventory(
-        ["us-east-1"],
-        make_client=cloudtrail_from(events, "123456789012", since, stubbers),
-        events_since=since,
-    )
-    for stubber in stubbers:
-        stubber.assert_no_pending_responses()
+    deliver_trail(events, "123456789012", "us-east-1")
+    inventory = take_inventory(["us-east-1"], events_since=since)
     rows = inventory.tables[EVENTS_TABLE].to_pylist()
     assert [row["event_name"] for row in rows] == [CREATE] * 120 + [DELETE] * 60
     assert [row["event_time"] for row in rows] == sorted(row["event_time"] for row in rows)
@@ -216,7 +211,10 @@ def test_unreadable_cloudtrail_is_recorded_and_the_snapshot_still_lands(aws) -> 
     assert inventory.tables["inventory_network_interfaces"].num_rows == 2
 
 
-def test_moto_without_lookup_events_costs_a_recorded_error_not_the_full_retry_budget(aws) -> None:
+def test_an_endpoint_without_lookup_events_costs_a_recorded_error_not_the_full_retry_budget(
+    aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", aws.endpoint_url)  # moto's own: HTTP 500
     _vpc_with_enis(1)
     started = time.monotonic()
     inventory = take_inventory(["us-east-1"], events_since=datetime.now(UTC) - timedelta(hours=1))

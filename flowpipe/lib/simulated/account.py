@@ -12,10 +12,12 @@ import json
 import logging
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import boto3
 
 from flowpipe.lib.flow_fields import DEFAULT_FORMAT
+from flowpipe.lib.simulated.cloudtrail import InterfaceEvent
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,8 @@ class AccountModel:
     # Addresses of resources that carry no traffic (the traffic model only uses `endpoints`).
     idle_endpoints: tuple[Endpoint, ...] = ()
     networks: tuple[NamedNetwork, ...] = ()
+    # CloudTrail's CreateNetworkInterface events of the ENIs built (build_account's built_at), in build order.
+    interface_events: tuple[InterfaceEvent, ...] = ()
 
     def by_type(self, entity_type: str) -> tuple[Endpoint, ...]:
         return tuple(endpoint for endpoint in self.endpoints if endpoint.entity_type == entity_type)
@@ -149,8 +153,12 @@ def build_account(
     *,
     flow_log_bucket: str = DEFAULT_BUCKET,
     flow_log_fields: tuple[str, ...] = DEFAULT_FORMAT,
+    built_at: datetime | None = None,
 ) -> AccountModel:
-    """Creates the VPC, its workloads and a VPC flow log to S3; returns the model of what exists."""
+    """Creates the VPC, its workloads and a VPC flow log to S3; returns the model of what exists.
+
+    With `built_at` (when the simulated timeline built the account), the model also holds CloudTrail's
+    CreateNetworkInterface event of each ENI, a second apart from then in build order."""
     ec2 = boto3.client("ec2", region_name=region)
     account_id = boto3.client("sts", region_name=region).get_caller_identity()["Account"]
     vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_name_tag("vpc", "flowpipe-demo"))["Vpc"][
@@ -208,6 +216,31 @@ def build_account(
         flow_log_bucket=flow_log_bucket,
         idle_endpoints=tuple(idle),
         networks=networks,
+        interface_events=_creations(ec2, vpc_id, [*endpoints, *idle], built_at) if built_at else (),
+    )
+
+
+def _creations(ec2, vpc_id: str, endpoints: list[Endpoint], built_at: datetime) -> tuple[InterfaceEvent, ...]:
+    """The ENIs' CreateNetworkInterface events, with each ENI as described now. Instances' ENIs have none:
+    RunInstances creates them, and CloudTrail records that call, not CreateNetworkInterface."""
+    paginator = ec2.get_paginator("describe_network_interfaces")
+    pages = paginator.paginate(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+    described = {eni["NetworkInterfaceId"]: eni for page in pages for eni in page["NetworkInterfaces"]}
+    created = {
+        endpoint.interface_id: endpoint
+        for endpoint in endpoints
+        if endpoint.entity_type != "ec2:instance" and endpoint.interface_id in described
+    }
+    return tuple(
+        InterfaceEvent(
+            "CreateNetworkInterface",
+            built_at + timedelta(seconds=index),
+            interface_id,
+            described[interface_id],
+            endpoint.interface_type,
+            endpoint.requester_managed,
+        )
+        for index, (interface_id, endpoint) in enumerate(created.items())
     )
 
 

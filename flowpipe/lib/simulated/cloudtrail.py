@@ -119,16 +119,3 @@ def lookup_item_of(record: dict) -> dict:
 def lookup_item(event: InterfaceEvent, account_id: str, region: str) -> dict:
     """One item of LookupEvents' Events list."""
     return lookup_item_of(trail_record(event, account_id, region))
-
-
-def lookup_pages(
-    events: list[InterfaceEvent], name: str, account_id: str, region: str, page_size: int = PAGE_SIZE
-) -> list[dict]:
-    """The LookupEvents responses for one event name, newest first as AWS returns them, page by page."""
-    items = [lookup_item(e, account_id, region) for e in sorted(events, key=lambda e: e.time, reverse=True)]
-    items = [item for item in items if item["EventName"] == name]
-    pages = [items[start : start + page_size] for start in range(0, len(items), page_size)] or [[]]
-    return [
-        {"Events": page, **({"NextToken": f"{name}-{index + 1}"} if index + 1 < len(pages) else {})}
-        for index, page in enumerate(pages)
-    ]

@@ -2,6 +2,8 @@
 
 A separate process (rather than moto's in-process thread) keeps the pipeline's CPU work and the
 server apart, and lets `flowpipe dev` hand the same endpoint to Dagster's child processes.
+CloudTrail's LookupEvents, which moto lacks, is served beside it (cloudtrail_server.py) from the
+account's trail, and started and stopped with it.
 """
 
 import contextlib
@@ -12,6 +14,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+
+import boto3
+from botocore.client import BaseClient
+
+from flowpipe.lib.simulated.cloudtrail_server import CloudTrailServer
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 # moto accepts any credentials; these make boto3 sign requests without touching ~/.aws.
@@ -47,6 +54,7 @@ class MotoServer:
         self.port = _free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.port}"
         self._process: subprocess.Popen | None = None
+        self.cloudtrail = CloudTrailServer(self._account_s3())
 
     def start(self) -> "MotoServer":
         self._process = subprocess.Popen(
@@ -55,9 +63,11 @@ class MotoServer:
             stderr=subprocess.DEVNULL,
         )
         _wait_until_ready(self.endpoint_url, self._process)
+        self.cloudtrail.start()
         return self
 
     def stop(self) -> None:
+        self.cloudtrail.stop()
         if self._process is not None:
             self._process.terminate()
             try:
@@ -71,9 +81,19 @@ class MotoServer:
         return {
             **SIMULATED_CREDENTIALS,
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL_CLOUDTRAIL": self.cloudtrail.endpoint_url,
             "AWS_REGION": SIMULATED_REGION,
             "AWS_DEFAULT_REGION": SIMULATED_REGION,
         }
+
+    def _account_s3(self) -> BaseClient:
+        """An S3 client of the simulated account, whatever the environment says: the trail is read with it."""
+        return boto3.session.Session().client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name=SIMULATED_REGION,
+            **{key.lower(): value for key, value in SIMULATED_CREDENTIALS.items()},
+        )
 
     def __enter__(self) -> "MotoServer":
         return self.start()

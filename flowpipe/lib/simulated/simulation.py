@@ -12,8 +12,14 @@ from flowpipe.lib.simulated.account import DEFAULT_BUCKET, AccountModel, build_a
 from flowpipe.lib.simulated.cloudwatch_delivery import deliver_to_cloudwatch
 from flowpipe.lib.simulated.delivery import deliver_to_s3
 from flowpipe.lib.simulated.traffic import Traffic, generate_traffic
+from flowpipe.lib.simulated.trail import deliver_trail
 
 log = logging.getLogger(__name__)
+
+# The account is built the day before the simulated date, at midnight UTC: its ENIs' CloudTrail events come
+# before the date's flows and before the date's CloudTrail lookups (from an hour before each window) in any
+# time zone, as the ENIs of an account existed before the traffic.
+BUILT_DAYS_BEFORE = 1
 
 
 @dataclass(frozen=True)
@@ -46,10 +52,15 @@ def simulate(
     The flow log's destination is the bare bucket ARN because moto rejects an ARN with a prefix
     (moto refuses a prefixed ARN); the files are still written under `prefix`, as AWS would with one.
     With `log_group`, the same records also go to a CloudWatch Logs group, through a second flow log.
+    A new account's ENI creations go to its CloudTrail trail, dated when the simulated timeline built it.
     """
     ensure_bucket(bucket, region)
     if model is None:
-        model = build_account(region, flow_log_bucket=bucket, flow_log_fields=fields)
+        built_at = datetime.datetime.combine(
+            date - datetime.timedelta(days=BUILT_DAYS_BEFORE), datetime.time(), datetime.UTC
+        )
+        model = build_account(region, flow_log_bucket=bucket, flow_log_fields=fields, built_at=built_at)
+        deliver_trail(model.interface_events, model.account_id, model.region)
     traffic = generate_traffic(model, date, seed=seed, scale=scale)
     keys = deliver_to_s3(
         traffic.records,
