@@ -1,12 +1,16 @@
-"""The whole chain over a CloudWatch Logs group (logs:GROUP), compared with the traffic the account sent.
+"""The whole chain over a CloudWatch Logs group (logs:GROUP), compared with the traffic the account sent;
+and the same group read through Logs Insights (logs-insights:GROUP).
 
 CloudWatch refuses events older than 14 days, so this simulates the day before yesterday.
 """
 
 import datetime
 
+import pyarrow as pa
 import pytest
 
+from flowpipe.lib.extraction import extract_window
+from flowpipe.lib.flow_sources import open_flow_log_source
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe.lib.simulated.simulation import simulate
@@ -14,6 +18,9 @@ from flowpipe_tests.simulated_run import BUCKET, reset_account, simulated_enviro
 
 GROUP = "/vpc/flow-logs"
 KEY = ["client_ip", "server_ip", "server_port", "protocol", "action"]
+ORDER = [
+    (column, "ascending") for column in ("source_uri", "start", "srcaddr", "srcport", "dstaddr", "dstport")
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +56,26 @@ def test_records_name_their_log_stream(run):
     date, _, lake = run
     raw = lake.read_partition("raw_flow_logs", {"date": date.isoformat(), "window": "day"}).to_pandas()
     assert raw.source_uri.str.match(rf"^logs:{GROUP}/eni-[0-9a-f]+-all$").all()
+
+
+def test_logs_insights_reads_the_same_records_as_filter_log_events(run, moto_server, tmp_path):
+    date, _, _ = run
+    start = datetime.datetime.combine(date, datetime.time(6), datetime.UTC)
+    window = (start, start + datetime.timedelta(hours=12))
+    with patched_environment(simulated_environment(moto_server, tmp_path)):
+        by_source = {
+            prefix: pa.concat_tables(
+                batch.records for batch in extract_window(open_flow_log_source(f"{prefix}{GROUP}"), *window)
+            )
+            for prefix in ("logs:", "logs-insights:")
+        }
+    filtered, queried = (
+        table.set_column(
+            table.schema.get_field_index("source_uri"), "source_uri", table["source_uri"].cast(pa.string())
+        )
+        .sort_by(ORDER)
+        .to_pylist()
+        for table in by_source.values()
+    )
+    assert len(filtered) > 1000
+    assert queried == filtered

@@ -19,12 +19,14 @@ import pyarrow.compute as pc
 from botocore.exceptions import NoRegionError
 
 from flowpipe.lib import aws_session
+from flowpipe.lib.cloudwatch_insights import InsightsReader
 from flowpipe.lib.flow_fields import DEFAULT_FORMAT, parse_log_format, raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ParseResult, parse_lines
 
 logger = logging.getLogger(__name__)
 
 LOGS_PREFIX = "logs:"
+INSIGHTS_PREFIX = "logs-insights:"
 DEFAULT_PAGE_SIZE = 10_000  # filter_log_events returns at most 10,000 events a page
 DEFAULT_BATCH_EVENTS = 100_000
 # An event's timestamp is the record's start (AWS, "Publish flow logs to CloudWatch Logs"), so reading
@@ -53,10 +55,12 @@ class CloudWatchFlowLogSource:
         ec2_client,
         log_format: str | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        use_insights: bool = False,
     ) -> None:
         self.group = group
         self.log_format = log_format
         self.page_size = page_size
+        self.use_insights = use_insights
         self._logs = logs_client
         self._ec2 = ec2_client
 
@@ -85,21 +89,33 @@ class CloudWatchFlowLogSource:
         names = self.field_names()
         logger.info("reading %s as %s", self.uri, " ".join(names))
         owned_before = _ms(end)
-        pages = self._logs.get_paginator("filter_log_events").paginate(
-            logGroupName=self.group,
-            startTime=_ms(start),
-            endTime=_ms(end + TIMESTAMP_MARGIN_AFTER_WINDOW) - 1,  # endTime is inclusive
-            PaginationConfig={"PageSize": self.page_size},
-        )
+        first, last = _ms(start), _ms(end + TIMESTAMP_MARGIN_AFTER_WINDOW)
+        if self.use_insights:
+            reader = InsightsReader(self._logs, self.group, fallback=self._filtered_events)
+            events = reader.events(first, last)
+        else:
+            events = self._filtered_events(first, last)
         events_per_stream: Counter[str] = Counter()
         pending: list[dict] = []
-        for page in _checked_pages(pages, self.uri):
-            pending.extend(page.get("events", []))
-            while len(pending) >= batch_events:
-                yield self._parse(pending[:batch_events], names, owned_before, events_per_stream)
-                pending = pending[batch_events:]
+        with aws_session.credentials_checked(self.uri):
+            for event in events:
+                pending.append(event)
+                if len(pending) >= batch_events:
+                    yield self._parse(pending, names, owned_before, events_per_stream)
+                    pending = []
         if pending:
             yield self._parse(pending, names, owned_before, events_per_stream)
+
+    def _filtered_events(self, first: int, last: int) -> Iterator[dict]:
+        """Events timestamped in [first, last) milliseconds, page by page through FilterLogEvents."""
+        pages = self._logs.get_paginator("filter_log_events").paginate(
+            logGroupName=self.group,
+            startTime=first,
+            endTime=last - 1,  # endTime is inclusive
+            PaginationConfig={"PageSize": self.page_size},
+        )
+        for page in pages:
+            yield from page.get("events", [])
 
     def _delivered_formats(self) -> set[str]:
         pages = self._ec2.get_paginator("describe_flow_logs").paginate(
@@ -134,8 +150,10 @@ class CloudWatchFlowLogSource:
 
 
 def open_cloudwatch_source(location: str, log_format: str | None = None) -> CloudWatchFlowLogSource:
-    """`logs:GROUP` -> a source over that log group in the current region."""
-    group = location.removeprefix(LOGS_PREFIX)
+    """`logs:GROUP` -> a source over that log group in the current region, read with FilterLogEvents;
+    `logs-insights:GROUP` -> the same, read with Logs Insights queries."""
+    use_insights = location.startswith(INSIGHTS_PREFIX)
+    group = location.removeprefix(INSIGHTS_PREFIX if use_insights else LOGS_PREFIX)
     if not _GROUP_NAME.fullmatch(group):
         raise ValueError(f"no log group name in {location!r}; expected logs:GROUP (letters, digits, ._-/#)")
     # FilterLogEvents has a small per-account request quota; the retry policy backs off on its throttling.
@@ -147,7 +165,7 @@ def open_cloudwatch_source(location: str, log_format: str | None = None) -> Clou
         raise ValueError(
             f"{location} needs an AWS region: set AWS_REGION (or the profile's region)"
         ) from error
-    return CloudWatchFlowLogSource(group, logs, ec2, log_format)
+    return CloudWatchFlowLogSource(group, logs, ec2, log_format, use_insights=use_insights)
 
 
 def _checked_pages(pages: Iterator[dict], reading: str) -> Iterator[dict]:

@@ -30,7 +30,12 @@ from botocore.exceptions import (
 from botocore.response import StreamingBody
 
 from flowpipe.lib import aws_session
-from flowpipe.lib.cloudwatch_source import LOGS_PREFIX, CloudWatchFlowLogSource, open_cloudwatch_source
+from flowpipe.lib.cloudwatch_source import (
+    INSIGHTS_PREFIX,
+    LOGS_PREFIX,
+    CloudWatchFlowLogSource,
+    open_cloudwatch_source,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -213,8 +218,9 @@ def open_flow_log_source(
     location: str, s3_client=None, log_format: str | None = None
 ) -> FlowLogSource | CloudWatchFlowLogSource:
     """`s3://bucket/optional/prefix` (the part above AWSLogs/), a local folder in the same layout, or
-    `logs:GROUP` (CloudWatch Logs; `log_format` when no flow log delivering there names its format)."""
-    if location.startswith(LOGS_PREFIX):
+    `logs:GROUP` (CloudWatch Logs; `log_format` when no flow log delivering there names its format), or
+    `logs-insights:GROUP` (the same group, read with Logs Insights queries)."""
+    if location.startswith((LOGS_PREFIX, INSIGHTS_PREFIX)):
         return open_cloudwatch_source(location, log_format)
     if location.startswith("s3://"):
         bucket, _, prefix = location.removeprefix("s3://").partition("/")
