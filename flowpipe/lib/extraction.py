@@ -194,7 +194,7 @@ def extract_window(
         raise ValueError("batch_objects and batch_events must be at least 1")
     if sample_every_nth_object is not None and sample_every_nth_object < 1:
         raise ValueError("sample_every_nth_object must be at least 1")
-    read_start, read_end = _read_range(start, end, sample_minutes, sample_offset_minutes)
+    read_start, read_end = read_range(start, end, sample_minutes, sample_offset_minutes)
     stats = ExtractionStats(
         start, end, read_start, read_end, sample_minutes, sample_offset_minutes, sample_every_nth_object
     )
@@ -207,9 +207,10 @@ def extract_window(
     return WindowExtraction(_batches(source, stats, batch_objects, log or logger.info), stats)
 
 
-def _read_range(
+def read_range(
     start: datetime, end: datetime, sample_minutes: int | None, offset_minutes: int
 ) -> tuple[datetime, datetime]:
+    """The part of [start, end) that is read: all of it, or the sample slice."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("window bounds must be timezone-aware")
     if end <= start:
@@ -244,12 +245,12 @@ def _batches(
     ):
         # Each batch gets its own scratch folder: the next one downloads while this one is consumed.
         folders = [Path(scratch) / str(index) for index in range(2)]
-        pending = [ahead.submit(_extract_batch, source, batch, stats, folders[0]) for batch in batches[:1]]
+        pending = [ahead.submit(extract_objects, source, batch, stats, folders[0]) for batch in batches[:1]]
         for index, batch in enumerate(batches):
             extracted = pending.pop().result()
             if index + 1 < len(batches):
                 folder = folders[(index + 1) % 2]
-                pending.append(ahead.submit(_extract_batch, source, batches[index + 1], stats, folder))
+                pending.append(ahead.submit(extract_objects, source, batches[index + 1], stats, folder))
             yield extracted
             done += len(batch)
             stats.seconds = time.perf_counter() - began
@@ -279,9 +280,11 @@ def _split(objects: list[FlowLogObject], batch_objects: int) -> list[list[FlowLo
     return batches
 
 
-def _extract_batch(
+def extract_objects(
     source: FlowLogSource, batch: list[FlowLogObject], stats: ExtractionStats, scratch: Path
 ) -> ExtractedBatch:
+    """Fetch, parse and window-filter some of a window's objects, counting them in `stats`: one batch of
+    extract_window, or one Spark task of the extraction job."""
     scratch.mkdir(exist_ok=True)
     fetched = _fetch(source, batch, scratch)
     try:

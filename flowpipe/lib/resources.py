@@ -5,6 +5,7 @@ The classes only hold configuration and hand out the plain objects that `flowpip
 """
 
 from pathlib import Path
+from typing import Literal
 
 import dagster as dg
 from pydantic import Field
@@ -12,9 +13,9 @@ from pydantic import Field
 from flowpipe.lib.cloudwatch_source import CloudWatchFlowLogSource
 from flowpipe.lib.flow_sources import FlowLogSource, open_flow_log_source
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.sql_engine import DEFAULT_MEMORY_LIMIT, DuckDBSettings, SqlEngine
+from flowpipe.lib.settings import AWS_IP_RANGES_URL, DEFAULT_SPARK_S3_SCHEME
+from flowpipe.lib.sql_engine import DEFAULT_MEMORY_LIMIT, DuckDBSettings, ModelEngine, SqlEngine
 
-AWS_IP_RANGES_URL = "https://ip-ranges.amazonaws.com/ip-ranges.json"
 SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
 
 
@@ -56,12 +57,35 @@ class AwsInventoryResource(dg.ConfigurableResource):
 
 
 class SqlEngineResource(dg.ConfigurableResource):
-    """DuckDB over the lake's Parquet; memory is capped and spills to disk beyond the cap."""
+    """The engine of the SQL models. DuckDB (default) over the lake's Parquet: memory is capped and
+    spills to disk beyond the cap. Spark SQL (FLOWPIPE_ENGINE=spark) on the session of the nested `spark`
+    resource, dagster-pyspark's LazyPySparkResource: Spark starts when a model first needs it, not for
+    every step of a run. Both read and write the same lake, with the same Parquet schemas."""
 
-    memory_limit: str = DEFAULT_MEMORY_LIMIT
-    threads: int | None = None
-    temp_directory: str | None = None
+    engine_name: Literal["duckdb", "spark"] = Field(default="duckdb", description="duckdb or spark")
+    memory_limit: str = Field(default=DEFAULT_MEMORY_LIMIT, description="DuckDB only")
+    threads: int | None = Field(default=None, description="DuckDB only")
+    temp_directory: str | None = Field(default=None, description="DuckDB only: where it spills")
+    spark: dg.ConfigurableResource | None = Field(
+        default=None,
+        description="Spark only: a dagster-pyspark resource (PySparkResource or LazyPySparkResource)",
+    )
+    spark_s3_scheme: str = Field(
+        default=DEFAULT_SPARK_S3_SCHEME, description="Spark only: how Spark names the lake's s3:// paths"
+    )
 
-    def engine(self, lake: Lake) -> SqlEngine:
+    def engine(self, lake: Lake) -> ModelEngine:
+        if self.engine_name == "spark":
+            return self._spark_engine(lake)
         settings = DuckDBSettings(self.memory_limit, self.threads, self.temp_directory)
         return SqlEngine(lake, SQL_ROOT, settings)
+
+    def _spark_engine(self, lake: Lake) -> ModelEngine:
+        # pyspark is the optional `spark` extra: imported only when Spark is the engine
+        from flowpipe.lib.spark_engine import SparkEngine, use_this_python_for_local_workers
+
+        if self.spark is None:
+            raise ValueError("engine_name is spark but no `spark` resource (dagster-pyspark) is configured")
+        if str(getattr(self.spark, "spark_config", {}).get("spark.master", "")).startswith("local"):
+            use_this_python_for_local_workers()
+        return SparkEngine(lake, SQL_ROOT, self.spark.spark_session, self.spark_s3_scheme)

@@ -35,12 +35,6 @@ CANARY = {
     "FLOWPIPE_EXTERNAL_ID": "canary-external-id-4d1f0b7e",
 }
 ROLE = "arn:aws:iam::123456789012:role/flowpipe-reader"
-EXTERNAL_ID_FIX = (
-    "defs/resources.py passes FLOWPIPE_EXTERNAL_ID's value into AwsInventoryResource, so Dagster stores it "
-    "as the resource's config default in every run's job snapshot (runs.db, zlib-compressed; shown in the "
-    "UI's launchpad). Bind it as dg.EnvVar('FLOWPIPE_EXTERNAL_ID') when the variable is set (None "
-    "otherwise): the snapshot then holds the variable's name, the run still gets the value"
-)
 
 
 def _secrets(proxy: FaultProxy) -> dict[str, str]:
@@ -136,9 +130,7 @@ def test_no_secret_is_printed_by_the_run(canary_run) -> None:
     assert _found_in(finished.stdout + finished.stderr, canary_run["secrets"]) == []
 
 
-@pytest.mark.parametrize(
-    "folder", ["lake", pytest.param("dagster", marks=pytest.mark.xfail(strict=True, reason=EXTERNAL_ID_FIX))]
-)
+@pytest.mark.parametrize("folder", ["lake", "dagster"])
 def test_no_secret_is_in_any_file_the_run_wrote(canary_run, folder: str) -> None:
     files = [path for path in (canary_run["root"] / folder).rglob("*") if path.is_file()]
     assert files

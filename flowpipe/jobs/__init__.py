@@ -1,0 +1,1 @@
+"""Batch jobs run outside Dagster, on a Spark cluster (spark-submit) or a single machine."""

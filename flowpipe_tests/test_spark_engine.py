@@ -1,0 +1,178 @@
+"""FLOWPIPE_ENGINE=spark: the same models on Spark SQL write the same lake tables as DuckDB, row for row.
+
+The simulated date runs through the Definitions the UI loads, each engine into its own lake: DuckDB
+both windows and the date; Spark (a local session, started once for the module) the day window and the
+date, its night window's conversations copied from DuckDB's lake (Spark's own are the day's, compared
+below). Every mart of the day window, every daily twin and date model must hold the same rows, columns
+and Parquet types in both lakes.
+"""
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from dagster_pyspark import LazyPySparkResource
+from pyspark.sql import SparkSession
+
+from flowpipe.defs.resources import resources
+from flowpipe.lib.lake import Lake
+from flowpipe.lib.resources import SQL_ROOT, SqlEngineResource
+from flowpipe.lib.settings import DEFAULT_SPARK_MASTER, Settings, parse_spark_conf
+from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
+from flowpipe.lib.spark_engine import SparkEngine, spark_session
+from flowpipe.lib.sql_config import SqlModelConfig
+from flowpipe.lib.sql_engine import SqlEngine
+from flowpipe.lib.sql_models import DATE_GRAIN, daily_table, discover_models, has_daily_twin, render
+from flowpipe_tests.simulated_run import (
+    DATE,
+    materialize_date,
+    materialize_window,
+    reset_account,
+    simulate_date,
+    simulated_environment,
+)
+
+WINDOWS = ("day", "night")
+MODELS = discover_models(SQL_ROOT)
+WINDOW_MARTS = sorted(name for name, model in MODELS.items() if model.is_table and model.grain != DATE_GRAIN)
+DATE_TABLES = sorted(
+    [daily_table(name) for name in MODELS if has_daily_twin(MODELS, name)]
+    + [name for name, model in MODELS.items() if model.grain == DATE_GRAIN]
+)
+# a few thousand rows: one shuffle partition keeps Spark's per-task overhead out of the module's minutes
+TEST_SPARK_CONF = {"spark.master": "local[2]", "spark.sql.shuffle.partitions": "1"}
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    session = spark_session({**_settings().spark_config, **TEST_SPARK_CONF})
+    yield session
+    session.stop()
+
+
+def _settings(**environment: str) -> Settings:
+    with patched_environment(environment):
+        return Settings.from_environment()
+
+
+@pytest.fixture(scope="module")
+def lakes(spark, moto_server: MotoServer, tmp_path_factory) -> dict[str, Lake]:
+    reset_account(moto_server)
+    roots = {engine: tmp_path_factory.mktemp(f"lake-{engine}") for engine in ("duckdb", "spark")}
+    with patched_environment(simulated_environment(moto_server, roots["duckdb"])):
+        simulate_date()
+        results = [materialize_window(window) for window in WINDOWS] + [materialize_date()]
+    duckdb_lake, spark_lake = Lake(str(roots["duckdb"])), Lake(str(roots["spark"]))
+    environment = {**simulated_environment(moto_server, roots["spark"]), "FLOWPIPE_ENGINE": "spark"}
+    with patched_environment(environment):
+        results.append(materialize_window("day"))
+        night = {"date": DATE.isoformat(), "window": "night"}
+        spark_lake.write_table("conversations", night, duckdb_lake.read_partition("conversations", night))
+        results.append(materialize_date())
+    assert all(result.success for result in results)
+    return {"duckdb": duckdb_lake, "spark": spark_lake}
+
+
+def _assert_same_partition(lakes: dict[str, Lake], table: str, partition: dict[str, str]) -> None:
+    files = {engine: lake.partition_files(table, partition) for engine, lake in lakes.items()}
+    schemas = {engine: pq.read_schema(found[0]) for engine, found in files.items()}
+    assert schemas["spark"].equals(schemas["duckdb"]), (schemas["duckdb"], schemas["spark"])
+    rows = {engine: _sorted_rows(lake.read_partition(table, partition)) for engine, lake in lakes.items()}
+    assert rows["spark"] == rows["duckdb"]
+
+
+def _sorted_rows(table: pa.Table) -> list[dict]:
+    return table.sort_by([(name, "ascending") for name in table.column_names]).to_pylist()
+
+
+@pytest.mark.parametrize("table", WINDOW_MARTS)
+def test_every_window_mart_is_the_same_on_spark_as_on_duckdb(lakes, table):
+    _assert_same_partition(lakes, table, {"date": DATE.isoformat(), "window": "day"})
+
+
+@pytest.mark.parametrize("table", DATE_TABLES)
+def test_every_daily_twin_and_date_model_is_the_same_on_spark_as_on_duckdb(lakes, table):
+    _assert_same_partition(lakes, table, {"date": DATE.isoformat()})
+
+
+def test_the_comparison_covers_every_rollup_with_rows(lakes):
+    """Equal empty tables would prove nothing: the simulated date fills the rollups that matter."""
+    partition = {"date": DATE.isoformat(), "window": "day"}
+    rows = {table: lakes["spark"].read_partition(table, partition).num_rows for table in WINDOW_MARTS}
+    filled = {"conversations", "top_talkers", "top_ports", "efs_clients", "egress", "rejected_traffic"}
+    assert all(rows[table] > 0 for table in filled), rows
+    assert {"conversations", "top_talkers", "cross_az_traffic", "egress"} <= set(WINDOW_MARTS)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "text"), [("duckdb", "varchar"), ("spark", "string"), ("trino", "varchar")]
+)
+def test_a_cast_to_text_is_written_in_the_dialects_own_type(dialect, text):
+    sql = render(MODELS["conversations"], SqlModelConfig().model_dump(), dialect=dialect)
+    assert f"cast(aggregated.protocol as {text})" in sql
+
+
+def test_views_are_described_by_spark_in_its_own_type_names(lakes, spark):
+    engine = SparkEngine(lakes["spark"], SQL_ROOT, spark)
+    partition = {"date": DATE.isoformat(), "window": "day"}
+    columns = dict(engine.describe(MODELS, "int_conversations_accepted", partition, {}))
+    assert columns["bytes"] == "bigint" and columns["date"] == "date" and columns["window"] == "string"
+
+
+def test_flowpipe_engine_spark_binds_a_lazy_pyspark_session_from_the_settings(tmp_path):
+    environment = {
+        "FLOWPIPE_ENGINE": "spark",
+        "FLOWPIPE_SPARK_MASTER": "local[3]",
+        "FLOWPIPE_SPARK_CONF": "spark.executor.memory=3g; spark.jars.packages=a:b:1,c:d:2\n"
+        "spark.sql.shuffle.partitions=7",
+        "FLOWPIPE_SPARK_S3_SCHEME": "s3",
+        "FLOWPIPE_LAKE": str(tmp_path),
+    }
+    with patched_environment(environment):
+        sql = resources().resources["sql"]
+    assert sql.engine_name == "spark"
+    assert isinstance(sql.spark, LazyPySparkResource)
+    config = sql.spark.spark_config
+    assert config["spark.master"] == "local[3]"
+    assert config["spark.jars.packages"] == "a:b:1,c:d:2" and config["spark.executor.memory"] == "3g"
+    assert config["spark.sql.shuffle.partitions"] == "7"  # FLOWPIPE_SPARK_CONF wins over the defaults
+    assert sql.spark_s3_scheme == "s3"
+    assert config["spark.ui.enabled"] == "false" and config["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_duckdb_stays_the_default_engine(tmp_path):
+    with patched_environment({"FLOWPIPE_LAKE": str(tmp_path), "FLOWPIPE_ENGINE": ""}):
+        sql = resources().resources["sql"]
+    assert sql.engine_name == "duckdb"
+    assert isinstance(sql.engine(Lake(str(tmp_path))), SqlEngine)
+
+
+def test_the_spark_resource_hands_out_a_spark_engine_on_its_session(spark, tmp_path):
+    resource = SqlEngineResource(engine_name="spark", spark=LazyPySparkResource(spark_config=TEST_SPARK_CONF))
+    engine = resource.engine(Lake(str(tmp_path)))
+    assert isinstance(engine, SparkEngine) and engine.dialect == "spark"
+    assert engine.spark.sparkContext is spark.sparkContext
+
+
+def test_a_cluster_master_gets_no_local_defaults():
+    config = _settings(FLOWPIPE_SPARK_MASTER="yarn", FLOWPIPE_SPARK_CONF="").spark_config
+    assert config["spark.master"] == "yarn" and "spark.driver.host" not in config
+    assert config["spark.sql.session.timeZone"] == "UTC"
+    assert _settings(FLOWPIPE_SPARK_MASTER="").spark_master == DEFAULT_SPARK_MASTER
+
+
+def test_an_unknown_engine_or_a_malformed_spark_conf_is_refused():
+    with pytest.raises(ValueError, match="FLOWPIPE_ENGINE"):
+        _settings(FLOWPIPE_ENGINE="trino")
+    with pytest.raises(ValueError, match="key=value"):
+        parse_spark_conf("spark.executor.memory")
+
+
+def test_lake_paths_on_s3_are_named_with_the_connectors_scheme(spark, aws, tmp_path):
+    on_s3 = Lake("s3://flowpipe-lake/prefix")
+    table = on_s3.table_path("conversations")
+    assert SparkEngine(on_s3, SQL_ROOT, spark).spark_path(table) == "s3a://flowpipe-lake/prefix/conversations"
+    assert SparkEngine(on_s3, SQL_ROOT, spark, s3_scheme="s3").spark_path(table).startswith("s3://")
+    local = Lake(str(tmp_path))
+    assert SparkEngine(local, SQL_ROOT, spark).spark_path(local.table_path("t")) == f"{tmp_path}/t"
