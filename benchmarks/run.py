@@ -267,13 +267,16 @@ def main() -> None:
     parser.add_argument(
         "--conversations-only", action="store_true", help="only flowpipe's extraction, then the stage"
     )
+    parser.add_argument(
+        "--extraction-only", action="store_true", help="only the contenders, not the conversations stage"
+    )
     parser.add_argument("--no-readme", action="store_true", help="only log the figures")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if shutil.which("zcat") is None and not args.conversations_only:
         raise SystemExit("the shell pipeline needs zcat, awk, sort and head")
     sizes = args.records or [1_000_000]
-    memory_limits = tuple(args.memory_limit or DEFAULT_MEMORY_LIMITS)
+    memory_limits = () if args.extraction_only else tuple(args.memory_limit or DEFAULT_MEMORY_LIMITS)
     contenders = ("flowpipe",) if args.conversations_only else CONTENDERS
     load = os.getloadavg()[0]
     measurements, stages = run(sizes, args.seed, memory_limits=memory_limits, contenders=contenders)
@@ -282,12 +285,13 @@ def main() -> None:
         if not args.conversations_only:
             table = markdown_table(measurements)
             write_readme("\n".join([_heading(command, load), "", table]), RESULTS_START, RESULTS_END)
-        limits = " ".join(f"--memory-limit {limit}" for limit in memory_limits)
-        stage_command = f"{command} --conversations-only {limits}"
-        table = conversations_table(stages)
-        write_readme(
-            "\n".join([_heading(stage_command, load), "", table]), CONVERSATIONS_START, CONVERSATIONS_END
-        )
+        if memory_limits:
+            limits = " ".join(f"--memory-limit {limit}" for limit in memory_limits)
+            stage_command = f"{command} --conversations-only {limits}"
+            table = conversations_table(stages)
+            write_readme(
+                "\n".join([_heading(stage_command, load), "", table]), CONVERSATIONS_START, CONVERSATIONS_END
+            )
     sys.stdout.write(markdown_table(measurements) + "\n\n" + conversations_table(stages) + "\n")
 
 
