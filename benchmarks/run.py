@@ -281,6 +281,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     measurements, stages = run(sizes, args.seed, memory_limits=memory_limits, contenders=contenders)
     command = ".venv/bin/python -m benchmarks.run " + " ".join(f"--records {size}" for size in sizes)
+    if args.extraction_only:
+        command += " --extraction-only"
     if not args.no_readme:
         if not args.conversations_only:
             table = markdown_table(measurements)
