@@ -25,11 +25,9 @@ import pytest
 from pyspark.sql import SparkSession
 
 from flowpipe.jobs import spark_extract
-from flowpipe.lib.extraction import extract_window
-from flowpipe.lib.flow_fields import raw_schema
-from flowpipe.lib.flow_parser import REJECTS_SCHEMA
 from flowpipe.lib.flow_sources import LocalFlowLogSource
 from flowpipe.lib.lake import Lake
+from flowpipe.lib.raw_landing import land_window
 from flowpipe.lib.settings import Settings
 from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
 from flowpipe.lib.spark_engine import spark_session
@@ -90,15 +88,7 @@ def lakes(spark, deliveries, tmp_path_factory) -> dict[str, Lake]:
 
 def _extract_locally(folder: Path, lake: Lake, window: Window) -> None:
     """What the raw_flow_logs asset does, on one machine."""
-    extraction = extract_window(LocalFlowLogSource(str(folder)), window.start, window.end, **SAMPLE)
-    with (
-        lake.partition_writer("raw_flow_logs", window.partition, raw_schema()) as records,
-        lake.partition_writer("raw_flow_log_rejects", window.partition, REJECTS_SCHEMA) as rejects,
-    ):
-        for batch in extraction:
-            records.write(batch.records)
-            rejects.write(batch.rejects)
-        rejects.write(extraction.stats.failed_objects_as_rejects())
+    land_window(LocalFlowLogSource(str(folder)), lake, window, **SAMPLE)
 
 
 def _sorted_rows(table: pa.Table) -> list[dict]:

@@ -1,22 +1,13 @@
 """raw_flow_logs and raw_flow_log_rejects: every record of a window, typed, and every line that was not."""
 
-from dataclasses import dataclass
-
 import dagster as dg
 from pydantic import Field
 
-from flowpipe.lib.cloudwatch_source import CloudWatchFlowLogSource
-from flowpipe.lib.extraction import ExtractionStats, extract_window
-from flowpipe.lib.flow_fields import raw_schema
-from flowpipe.lib.flow_parser import REJECTS_SCHEMA
-from flowpipe.lib.flow_sources import FlowLogSource
-from flowpipe.lib.lake import Lake
+from flowpipe.lib.raw_landing import land_window
 from flowpipe.lib.resources import FlowLogSourceResource, LakeResource
-from flowpipe.lib.windows import Window
 from flowpipe.partitions import single_run, window_partitions, windows_in
 
 DEFAULT_MAX_REJECT_RATE = 0.01
-READS_TABLE = "raw_flow_log_reads"  # one row per window: what was read (whole, or which sample)
 
 
 class RawFlowLogsConfig(dg.Config):
@@ -32,41 +23,6 @@ class RawFlowLogsConfig(dg.Config):
     max_reject_rate: float = Field(
         default=DEFAULT_MAX_REJECT_RATE, description="the rejects check fails above this share of lines"
     )
-
-
-@dataclass
-class _Landed:
-    records: int
-    rejects: int
-    stats: ExtractionStats
-
-
-def _land_window(
-    context: dg.AssetExecutionContext,
-    source: FlowLogSource | CloudWatchFlowLogSource,
-    lake: Lake,
-    window: Window,
-    config: RawFlowLogsConfig,
-) -> _Landed:
-    extraction = extract_window(
-        source,
-        window.start,
-        window.end,
-        log=context.log.info,
-        sample_minutes=config.sample_minutes,
-        sample_offset_minutes=config.sample_offset_minutes,
-        sample_every_nth_object=config.sample_every_nth_object,
-    )
-    with (
-        lake.partition_writer("raw_flow_logs", window.partition, raw_schema()) as records,
-        lake.partition_writer("raw_flow_log_rejects", window.partition, REJECTS_SCHEMA) as rejects,
-    ):
-        for batch in extraction:
-            records.write(batch.records)
-            rejects.write(batch.rejects)
-        rejects.write(extraction.stats.failed_objects_as_rejects())
-    lake.write_table(READS_TABLE, window.partition, extraction.stats.as_table())
-    return _Landed(records.rows, rejects.rows, extraction.stats)
 
 
 @dg.multi_asset(
@@ -97,7 +53,15 @@ def raw_flow_logs(
     the_lake = lake.get()
     source = flow_log_source.open()
     landed = {
-        window: _land_window(context, source, the_lake, window, config)
+        window: land_window(
+            source,
+            the_lake,
+            window,
+            log=context.log.info,
+            sample_minutes=config.sample_minutes,
+            sample_offset_minutes=config.sample_offset_minutes,
+            sample_every_nth_object=config.sample_every_nth_object,
+        )
         for window in windows_in(context.partition_time_window)
     }
     records = sum(item.records for item in landed.values())
