@@ -12,14 +12,16 @@ import zoneinfo
 
 import dagster as dg
 
-from flowpipe.lib.windows import Window, window_for
+from flowpipe.lib.windows import (
+    DAY_STARTS_AT_HOUR,
+    WINDOW_KEY_FORMAT,
+    Window,
+    window_for,
+)
 
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_START_DATE = "2025-01-01"
-WINDOW_KEY_FORMAT = "%Y-%m-%d-%H:%M"
 WINDOW_CRON = "0 6,18 * * *"
-DAY_STARTS_AT_HOUR = 6
-NIGHT_STARTS_AT_HOUR = 18
 
 
 def configured_timezone() -> str:

@@ -22,12 +22,10 @@ from flowpipe.lib.lake import Lake
 from flowpipe.lib.settings import Settings
 from flowpipe.lib.spark_engine import spark_session
 from flowpipe.lib.spark_extraction import extract_window_spark
-from flowpipe.lib.windows import NIGHT_STARTS_AT_HOUR, Window
+from flowpipe.lib.windows import DAY_STARTS_AT_HOUR, NIGHT_STARTS_AT_HOUR, WINDOW_KEY_FORMAT, Window
 
 logger = logging.getLogger(__name__)
 
-WINDOW_KEY_FORMAT = "%Y-%m-%d-%H:%M"
-DAY_STARTS_AT_HOUR = 6
 DEFAULT_TIMEZONE = "UTC"
 
 

@@ -17,7 +17,7 @@ from matplotlib.patches import Circle
 
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.report import named, port_label, read_daily
-from flowpipe.lib.windows import DAY, NIGHT, NIGHT_STARTS_AT_HOUR
+from flowpipe.lib.windows import DAY, DAY_STARTS_AT_HOUR, NIGHT
 
 HOURLY_FILE = "bytes_by_hour.png"
 TOP_PAIRS_FILE = "top_pairs.png"
@@ -27,7 +27,6 @@ TOP_PAIRS = 10
 GRAPH_PAIRS = 15
 GB = 2**30
 WINDOWS = (DAY, NIGHT)
-DAY_STARTS_AT_HOUR = NIGHT_STARTS_AT_HOUR - 12  # a date runs from its day window to the end of its night
 _COLORS = {DAY: "#f2a93b", NIGHT: "#34495e"}
 _DPI = 100
 

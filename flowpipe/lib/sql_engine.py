@@ -19,10 +19,9 @@ from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.fs as pafs
 
 from flowpipe.lib.lake import Lake
+from flowpipe.lib.lake_duckdb import register_files
 from flowpipe.lib.sql_models import (
     SqlModel,
     discover_seeds,
@@ -196,14 +195,7 @@ class SqlEngine(ModelEngine):
     def _register_files(
         self, session: duckdb.DuckDBPyConnection, relation: str, table: str, files: list[str]
     ) -> None:
-        if isinstance(self.lake.filesystem, pafs.LocalFileSystem):
-            session.read_parquet(files, hive_partitioning=True).create_view(relation)
-        else:
-            # DuckDB has no S3 access of its own here (no httpfs); Arrow reads the objects for it.
-            dataset = ds.dataset(
-                files, filesystem=self.lake.filesystem, format="parquet", partitioning="hive"
-            )
-            session.register(relation, dataset)
+        register_files(session, self.lake, relation, files)
 
     def _register_view(self, session: duckdb.DuckDBPyConnection, name: str, sql: str, chained: bool) -> None:
         session.execute(f"create or replace temp view {name} as {sql}")

@@ -5,7 +5,9 @@ from datetime import datetime
 
 DAY = "day"
 NIGHT = "night"
+DAY_STARTS_AT_HOUR = 6
 NIGHT_STARTS_AT_HOUR = 18
+WINDOW_KEY_FORMAT = "%Y-%m-%d-%H:%M"  # a window partition's key: its local start
 
 
 @dataclass(frozen=True)
