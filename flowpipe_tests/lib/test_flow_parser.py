@@ -2,6 +2,7 @@
 
 import calendar
 import gzip
+import re
 import shutil
 from pathlib import Path
 
@@ -380,6 +381,8 @@ _LINES = st.one_of(
 def test_any_appended_line_is_either_a_record_or_a_reject(tmp_path: Path, extra: list[str]) -> None:
     lines = [V2_RECORD, *extra]
     path = _write_gz(tmp_path / "fuzz.log.gz", DEFAULT_HEADER + "\n" + "\n".join(lines) + "\n")
+    # a bare \r ends a line too, as Arrow's reader and the split path both read it
+    lines = re.split(r"\r\n|\r|\n", "\n".join(lines))
 
     result = parse_files({path: "s3://b/fuzz"})
 
