@@ -36,7 +36,7 @@ browser:
 		 $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver)
 
 test: lint browser
-	$(BIN)/pytest -q flowpipe_tests
+	$(BIN)/pytest -q --numprocesses auto --maxprocesses 4 --dist loadscope flowpipe_tests
 
 # Re-pin every dependency after editing pyproject.toml.
 lock: | $(BIN)/uv

@@ -99,7 +99,8 @@ def generate(folder: Path, records: int, seed: int = DEFAULT_SEED, processes: in
             return existing
     plans = plan_files(records, seed)
     tasks = [(str(folder), plan, seed) for plan in plans]
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    # spawn, not fork: a child forked while another thread of the caller holds a lock can hang on it
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
         total_bytes = sum(pool.starmap(_write_file, tasks, chunksize=4))
     manifest = Manifest(
         records, total_bytes, len(plans), seed, WINDOW_START.isoformat(), (WINDOW_START + WINDOW).isoformat()

@@ -151,7 +151,7 @@ class Lake:
             raise FileNotFoundError(f"{self.uri(self.partition_path(table, partition))} has not been written")
         if self._s3 is not None:
             return pa.concat_tables(lake_s3.read_object(self._s3, path) for path in files)
-        return pa.concat_tables(pq.read_table(path, filesystem=self.filesystem) for path in files)
+        return pa.concat_tables(_read_local_file(self.filesystem, path) for path in files)
 
     def dataset(self, files: Sequence[str]) -> ds.Dataset:
         """Partition files (from partition_files) as one Arrow dataset with their hive columns, on disk or
@@ -222,3 +222,10 @@ def _s3_base(root: str) -> str:
     if not location or any(segment in ("", ".", "..") for segment in location.split("/")):
         raise ValueError(f"unsafe lake root: {root!r}")
     return location
+
+
+def _read_local_file(filesystem: pafs.FileSystem, path: str) -> pa.Table:
+    """Footer and pages through one open handle: a writer may rename a new data.parquet over the path
+    between two opens, and pages read from the new file against the old footer are garbage."""
+    with filesystem.open_input_file(path) as handle:
+        return pq.read_table(handle)

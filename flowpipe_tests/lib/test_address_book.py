@@ -1,5 +1,6 @@
 import datetime
 import io
+import ipaddress
 import json
 import zipfile
 
@@ -20,7 +21,14 @@ def _tags(resource_type: str, name: str) -> list[dict]:
 
 
 def _eni(ec2, subnet: str, description: str, groups: list[str]) -> str:
-    eni = ec2.create_network_interface(SubnetId=subnet, Description=description, Groups=groups)
+    """A requester-managed ENI at the subnet's next address from .100: without one moto picks a random
+    address, which can be one its instances or mount targets already hold."""
+    cidr = ipaddress.ip_network(ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]["CidrBlock"])
+    taken = {eni["PrivateIpAddress"] for eni in ec2.describe_network_interfaces()["NetworkInterfaces"]}
+    ip = next(str(cidr[host]) for host in range(100, cidr.num_addresses - 1) if str(cidr[host]) not in taken)
+    eni = ec2.create_network_interface(
+        SubnetId=subnet, Description=description, Groups=groups, PrivateIpAddress=ip
+    )
     return eni["NetworkInterface"]["PrivateIpAddress"]
 
 
