@@ -9,6 +9,7 @@ task per object costs Spark a fraction of a second each on this machine, the obj
 
 import gzip
 import json
+import math
 import os
 import subprocess
 import sys
@@ -112,6 +113,42 @@ def test_spark_lands_the_same_rows_and_parquet_schema_as_extract_window(lakes, t
     }
     assert rows["spark"] == rows["local"]
     assert rows["spark"], f"{table} is empty: the comparison would prove nothing"
+
+
+def _read_row(lake: Lake, window: Window) -> dict:
+    """The window's raw_flow_log_reads row, without its seconds (the one field timing decides)."""
+    [row] = lake.read_partition("raw_flow_log_reads", window.partition).drop_columns(["seconds"]).to_pylist()
+    return row
+
+
+def test_spark_records_what_was_read_as_extract_window_does(lakes):
+    row = _read_row(lakes["spark"], WINDOW)
+    assert row == _read_row(lakes["local"], WINDOW)
+    assert (row["sampled"], row["sample"], row["objects_failed"]) == (True, "60 min at +360 min", 1)
+
+
+def test_every_nth_object_sample_reads_the_objects_extract_window_reads(spark, deliveries, lakes, tmp_path):
+    every_third = {**SAMPLE, "sample_every_nth_object": 3}
+    spark_lake, local_lake = Lake(str(tmp_path / "spark")), Lake(str(tmp_path / "local"))
+
+    result = extract_window_spark(
+        spark, str(deliveries), spark_lake, WINDOW, objects_per_task=4, **every_third
+    )
+    land_window(LocalFlowLogSource(str(deliveries)), local_lake, WINDOW, **every_third)
+
+    sources = set(spark_lake.read_partition("raw_flow_logs", WINDOW.partition)["source_uri"].to_pylist())
+    whole = lakes["local"].read_partition("raw_flow_logs", WINDOW.partition)
+    assert len(sources) < len(set(whole["source_uri"].to_pylist())) and sources
+    assert (result.objects_read, result.objects_listed) == (
+        math.ceil(result.objects_listed / 3),
+        result.objects_listed,
+    )
+    for table in TABLES:
+        assert _sorted_rows(spark_lake.read_partition(table, WINDOW.partition)) == _sorted_rows(
+            local_lake.read_partition(table, WINDOW.partition)
+        )
+    assert _read_row(spark_lake, WINDOW) == _read_row(local_lake, WINDOW)
+    assert _read_row(spark_lake, WINDOW)["sample"] == "60 min at +360 min, every 3rd object"
 
 
 def test_only_records_starting_in_the_sample_slice_land(lakes):

@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample-minutes", type=int, help="read only this many minutes of each window")
     parser.add_argument("--sample-offset-minutes", type=int, default=0, help="where the sample starts")
     parser.add_argument(
+        "--sample-every-nth-object", type=int, help="read the 1st, (N+1)th, ... object of each window"
+    )
+    parser.add_argument(
         "--objects-per-task",
         type=int,
         default=1,
@@ -91,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             window,
             sample_minutes=args.sample_minutes,
             sample_offset_minutes=args.sample_offset_minutes,
+            sample_every_nth_object=args.sample_every_nth_object,
             objects_per_task=args.objects_per_task,
         )
         sys.stdout.write(json.dumps(result.as_dict()) + "\n")

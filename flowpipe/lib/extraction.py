@@ -63,6 +63,10 @@ class ExtractionStats:
 
     reject_reasons: Counter[str] = field(default_factory=Counter)
 
+    def __post_init__(self) -> None:
+        if self.sample_every_nth_object is not None and self.sample_every_nth_object < 1:
+            raise ValueError("sample_every_nth_object must be at least 1")
+
     @property
     def records_per_second(self) -> float:
         return self.records_parsed / self.seconds if self.seconds else 0.0
@@ -185,15 +189,11 @@ def extract_window(
 ) -> WindowExtraction:
     """Records whose start is in [start, end) (or in the sample slice of it), with NODATA/SKIPDATA.
 
-    A CloudWatch Logs source is read `batch_events` events per batch, any other `batch_objects` objects.
-    `sample_every_nth_object=N` reads the 1st, (N+1)th, ... of the objects listed, in key order: each
-    delivery file holds every ENI of its flow log for 5 minutes, so one file in N is a sample of the
-    window's records across its whole length.
+    A CloudWatch Logs source is read `batch_events` events per batch, any other `batch_objects` objects;
+    `sample_every_nth_object` as objects_to_read says.
     """
     if batch_objects < 1 or batch_events < 1:
         raise ValueError("batch_objects and batch_events must be at least 1")
-    if sample_every_nth_object is not None and sample_every_nth_object < 1:
-        raise ValueError("sample_every_nth_object must be at least 1")
     read_start, read_end = read_range(start, end, sample_minutes, sample_offset_minutes)
     stats = ExtractionStats(
         start, end, read_start, read_end, sample_minutes, sample_offset_minutes, sample_every_nth_object
@@ -229,14 +229,7 @@ def _batches(
     source: FlowLogSource, stats: ExtractionStats, batch_objects: int, log: Callable[[str], None]
 ) -> Iterator[ExtractedBatch]:
     began = time.perf_counter()
-    listed = source.list_objects(stats.read_start, stats.read_end)
-    stats.objects_listed = len(listed)
-    readable = sorted(listed, key=lambda obj: obj.uri)[:: stats.sample_every_nth_object or 1]
-    stats.objects_sampled = len(readable)
-    log(
-        f"{len(listed)} objects can hold {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}"
-        + (f"; reading {len(readable)} ({stats.sample_description})" if len(readable) < len(listed) else "")
-    )
+    readable = objects_to_read(source, stats, log)
     batches = _split(readable, batch_objects)
     done = 0
     with (
@@ -260,6 +253,23 @@ def _batches(
                 f"{stats.records_per_second:,.0f} records/s"
             )
     stats.seconds = time.perf_counter() - began
+
+
+def objects_to_read(
+    source: FlowLogSource, stats: ExtractionStats, log: Callable[[str], None]
+) -> list[FlowLogObject]:
+    """The objects that can hold the read range, or the 1st, (N+1)th, ... of them in key order for an
+    every-Nth-object sample (each delivery file holds every ENI of its flow log for 5 minutes, so one
+    file in N samples the window's records across its whole length); counted in `stats`."""
+    listed = source.list_objects(stats.read_start, stats.read_end)
+    stats.objects_listed = len(listed)
+    readable = sorted(listed, key=lambda obj: obj.uri)[:: stats.sample_every_nth_object or 1]
+    stats.objects_sampled = len(readable)
+    log(
+        f"{len(listed)} objects can hold {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}"
+        + (f"; reading {len(readable)} ({stats.sample_description})" if len(readable) < len(listed) else "")
+    )
+    return readable
 
 
 def _ordinal(number: int) -> str:

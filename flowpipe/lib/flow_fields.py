@@ -8,6 +8,7 @@ schema of the lake table stays the same whatever formats a window mixes.
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
 
@@ -113,7 +114,7 @@ def raw_schema() -> pa.Schema:
 
 def source_uri_column(uri: str, rows: int) -> pa.ChunkedArray:
     """`rows` times one URI, dictionary-encoded: 4 bytes a row, not a copy of a ~150-byte string each."""
-    indices = pa.nulls(rows, pa.int32()).fill_null(0)
+    indices = pa.array(np.zeros(rows, np.int32))
     return pa.chunked_array([pa.DictionaryArray.from_arrays(indices, pa.array([uri], pa.string()))])
 
 

@@ -26,18 +26,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession
 
-from flowpipe.lib.extraction import ExtractionStats, extract_objects, read_range
+from flowpipe.lib.extraction import ExtractionStats, extract_objects, objects_to_read, read_range
 from flowpipe.lib.flow_fields import raw_schema
-from flowpipe.lib.flow_parser import REJECTS_SCHEMA
+from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ObjectFailure
 from flowpipe.lib.flow_sources import FlowLogObject, FlowLogSource, open_flow_log_source
 from flowpipe.lib.lake import Lake
+from flowpipe.lib.raw_landing import READS_TABLE, RECORDS_TABLE, REJECTS_TABLE
 from flowpipe.lib.spark_engine import IPC_SCHEMA, fetch_arrow, ipc_blobs, spark_schema
 from flowpipe.lib.windows import Window
 
 logger = logging.getLogger(__name__)
 
-RECORDS_TABLE = "raw_flow_logs"
-REJECTS_TABLE = "raw_flow_log_rejects"
 _OBJECT_SCHEMA = "uri string, key string, size bigint, file_time bigint"
 _REASON = "reason"  # set on every reject row (a line or a whole object), null on every record row
 
@@ -55,6 +54,7 @@ class SparkExtraction:
 
     window: Window
     objects_listed: int
+    objects_read: int  # all those listed, or the every-Nth-object sample of them
     objects_failed: int  # objects that could not be read at all, each one reject row without a line
     records: int
     rejects: int
@@ -64,6 +64,7 @@ class SparkExtraction:
         return {
             "window": f"{self.window.date} {self.window.name}",
             "objects_listed": self.objects_listed,
+            "objects_read": self.objects_read,
             "objects_failed": self.objects_failed,
             "records": self.records,
             "rejects": self.rejects,
@@ -103,19 +104,21 @@ def extract_window_spark(
     *,
     sample_minutes: int | None = None,
     sample_offset_minutes: int = 0,
+    sample_every_nth_object: int | None = None,
     objects_per_task: int = 1,
 ) -> SparkExtraction:
-    """Lists the window's objects (or its sample slice's), parses them on the cluster and writes the
-    window's raw_flow_logs and raw_flow_log_rejects partitions."""
+    """Lists the window's objects (or its sample's), parses them on the cluster and writes the window's
+    raw_flow_logs and raw_flow_log_rejects partitions, then its raw_flow_log_reads row, as land_window."""
     began = time.perf_counter()
     source = _object_source(location)
     start, end = read_range(window.start, window.end, sample_minutes, sample_offset_minutes)
-    objects = source.list_objects(start, end)
-    logger.info("%d objects can hold %s .. %s", len(objects), start.isoformat(), end.isoformat())
+    stats = ExtractionStats(
+        window.start, window.end, start, end, sample_minutes, sample_offset_minutes, sample_every_nth_object
+    )
+    objects = objects_to_read(source, stats, logger.info)
     # The batches go to the driver's writer as Arrow IPC, never through Spark's row format and back.
     parse = functools.partial(_parsed_blobs, location, start, end)
     blobs = _listing(spark, objects, objects_per_task).mapInArrow(parse, IPC_SCHEMA)
-    failed = 0
     with (
         lake.partition_writer(RECORDS_TABLE, window.partition, raw_schema()) as records,
         lake.partition_writer(REJECTS_TABLE, window.partition, REJECTS_SCHEMA) as rejects,
@@ -125,9 +128,23 @@ def extract_window_spark(
             records.write(batch.filter(pc.invert(is_reject)).select(raw_schema().names))
             rejected = batch.filter(is_reject).select(REJECTS_SCHEMA.names)
             rejects.write(rejected)
-            failed += rejected.num_rows - pc.count(rejected["line_number"]).as_py()
+            whole_objects = rejected.filter(pc.is_null(rejected["line_number"]))
+            stats.objects_failed += [
+                ObjectFailure(row["source_uri"], row["reason"]) for row in whole_objects.to_pylist()
+            ]
+    stats.objects_read = len(objects) - len(stats.objects_failed)
+    stats.records_in_window = records.rows
+    stats.rejects = rejects.rows - len(stats.objects_failed)
+    stats.seconds = time.perf_counter() - began
+    lake.write_table(READS_TABLE, window.partition, stats.as_table())
     return SparkExtraction(
-        window, len(objects), failed, records.rows, rejects.rows, time.perf_counter() - began
+        window,
+        stats.objects_listed,
+        len(objects),
+        len(stats.objects_failed),
+        records.rows,
+        rejects.rows,
+        stats.seconds,
     )
 
 
