@@ -87,6 +87,14 @@ def dates_between(first: str, last: str) -> list[str]:
     return [(start + timedelta(days=offset)).isoformat() for offset in range((end - start).days + 1)]
 
 
+def windows_without_partitions(dates: list[str], window: str | None) -> list[str]:
+    """The dates' window keys that are not partitions: before FLOWPIPE_START_DATE, or not ended yet."""
+    from flowpipe.partitions import window_partitions  # reads the settings .env may have set
+
+    keys = [key for date in dates for key in window_keys(date, window)]
+    return [key for key in keys if not window_partitions.has_partition_key(key)]
+
+
 def run_dates(first: str, last: str, window: str | None = None) -> bool:
     """A backfill from the terminal: each date in turn, both windows then its report; all are attempted."""
     results = []
@@ -187,6 +195,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_run_dates(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error, before anything runs, for a range backwards or a window that is not a partition."""
+    if args.last and not args.first:
+        parser.error("--to needs --from")
+    try:
+        dates = dates_between(args.first, args.last or args.first) if args.first else [args.date]
+    except ValueError as error:
+        parser.error(str(error))
+    missing = windows_without_partitions(dates, args.window)
+    if missing:
+        parser.error(
+            f"no window partition {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}: windows run "
+            "from FLOWPIPE_START_DATE to the last one that has ended, in FLOWPIPE_TIMEZONE"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     # The same `.env` that `dagster dev` loads, so the terminal and the UI see the same settings;
     # variables already set in the environment win.
@@ -196,10 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "run":
+        _check_run_dates(parser, args)
         if args.first:
             return 0 if run_dates(args.first, args.last or args.first, args.window) else 1
-        if args.last:
-            parser.error("--to needs --from")
         return 0 if run_date(args.date, args.window) else 1
     if args.command == "dev":
         return dev_simulated(args.date, args.port) if args.simulated else dev(args.port)

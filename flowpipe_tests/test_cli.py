@@ -78,6 +78,32 @@ def test_a_malformed_date_is_a_usage_error(capsys):
     assert "is not a date (YYYY-MM-DD)" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (
+            ["--date", "1999-01-01"],
+            "no window partition 1999-01-01-06:00, 1999-01-01-18:00: windows run from",
+        ),
+        (["--date", "2999-01-01", "--window", "night"], "no window partition 2999-01-01-18:00: windows run"),
+        (
+            ["--from", "2024-12-30", "--to", "2025-01-02"],
+            "no window partition 2024-12-30-06:00, 2024-12-30-18",
+        ),
+        (["--from", "2026-03-14", "--to", "2026-03-01"], "--to 2026-03-01 is before --from 2026-03-14"),
+    ],
+)
+def test_dates_outside_the_partitions_are_a_usage_error_before_anything_runs(
+    arguments, message, capsys, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with pytest.raises(SystemExit) as exited:
+        main(["run", *arguments])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # no run was started
+
+
 def test_without_a_flow_log_location_the_run_fails(tmp_path, monkeypatch):
     monkeypatch.delenv("FLOWPIPE_FLOW_LOGS", raising=False)
     monkeypatch.setenv("FLOWPIPE_LAKE", str(tmp_path / "lake"))
