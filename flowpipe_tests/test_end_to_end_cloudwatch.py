@@ -63,12 +63,19 @@ def test_logs_insights_reads_the_same_records_as_filter_log_events(run, moto_ser
     start = datetime.datetime.combine(date, datetime.time(6), datetime.UTC)
     window = (start, start + datetime.timedelta(hours=12))
     with patched_environment(simulated_environment(moto_server, tmp_path)):
-        by_source = {
-            prefix: pa.concat_tables(
-                batch.records for batch in extract_window(open_flow_log_source(f"{prefix}{GROUP}"), *window)
-            )
+        extractions = {
+            prefix: extract_window(open_flow_log_source(f"{prefix}{GROUP}"), *window)
             for prefix in ("logs:", "logs-insights:")
         }
+        by_source = {
+            prefix: pa.concat_tables(batch.records for batch in extraction)
+            for prefix, extraction in extractions.items()
+        }
+    queries = {
+        prefix: extraction.stats.as_metadata()["insights_queries"]
+        for prefix, extraction in extractions.items()
+    }
+    assert queries["logs:"] == 0 and queries["logs-insights:"] >= 1
     filtered, queried = (
         table.set_column(
             table.schema.get_field_index("source_uri"), "source_uri", table["source_uri"].cast(pa.string())

@@ -61,6 +61,7 @@ class CloudWatchFlowLogSource:
         self.log_format = log_format
         self.page_size = page_size
         self.use_insights = use_insights
+        self.insights_queries = 0  # Logs Insights queries the last read ran, once it has finished
         self._logs = logs_client
         self._ec2 = ec2_client
 
@@ -90,11 +91,8 @@ class CloudWatchFlowLogSource:
         logger.info("reading %s as %s", self.uri, " ".join(names))
         owned_before = _ms(end)
         first, last = _ms(start), _ms(end + TIMESTAMP_MARGIN_AFTER_WINDOW)
-        if self.use_insights:
-            reader = InsightsReader(self._logs, self.group, fallback=self._filtered_events)
-            events = reader.events(first, last)
-        else:
-            events = self._filtered_events(first, last)
+        reader = InsightsReader(self._logs, self.group, fallback=self._filtered_events)
+        events = reader.events(first, last) if self.use_insights else self._filtered_events(first, last)
         events_per_stream: Counter[str] = Counter()
         pending: list[dict] = []
         with aws_session.credentials_checked(self.uri):
@@ -105,6 +103,7 @@ class CloudWatchFlowLogSource:
                     pending = []
         if pending:
             yield self._parse(pending, names, owned_before, events_per_stream)
+        self.insights_queries = reader.queries
 
     def _filtered_events(self, first: int, last: int) -> Iterator[dict]:
         """Events timestamped in [first, last) milliseconds, page by page through FilterLogEvents."""

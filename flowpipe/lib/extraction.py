@@ -59,6 +59,7 @@ class ExtractionStats:
     compressed_bytes_read: int = 0
     events_read: int = 0  # CloudWatch Logs events; a CloudWatch source lists no objects
     streams_seen: int = 0
+    insights_queries: int = 0  # Logs Insights queries a logs-insights: source ran
     seconds: float = 0.0
 
     reject_reasons: Counter[str] = field(default_factory=Counter)
@@ -101,6 +102,14 @@ class ExtractionStats:
             "window_end": self.window_end,
             "read_start": self.read_start,
             "read_end": self.read_end,
+            **self._what_was_read(),
+            "seconds": self.seconds,
+        }
+        return pa.Table.from_pylist([row], READS_SCHEMA)
+
+    def _what_was_read(self) -> dict[str, str | bool | int]:
+        """The fields the lake's row and the materialization metadata both carry."""
+        return {
             "sample": self.sample_description,
             "sampled": self.is_sampled,
             "objects_listed": self.objects_listed,
@@ -109,9 +118,7 @@ class ExtractionStats:
             "events_read": self.events_read,
             "records_in_window": self.records_in_window,
             "rejects": self.rejects,
-            "seconds": self.seconds,
         }
-        return pa.Table.from_pylist([row], READS_SCHEMA)
 
     def top_reasons_markdown(self, limit: int = 10) -> str:
         reasons = self.reject_reasons + Counter(failure.error for failure in self.objects_failed)
@@ -122,21 +129,15 @@ class ExtractionStats:
 
     def as_metadata(self) -> dict[str, str | int | float]:
         return {
-            "sample": self.sample_description,
-            "sampled": self.is_sampled,
+            **self._what_was_read(),
             "read_start": self.read_start.isoformat(),
             "read_end": self.read_end.isoformat(),
-            "objects_listed": self.objects_listed,
             "objects_sampled": self.objects_sampled,
-            "objects_read": self.objects_read,
-            "objects_failed": len(self.objects_failed),
             "objects_skipped": len(self.objects_skipped),
             "records_parsed": self.records_parsed,
-            "records_in_window": self.records_in_window,
-            "rejects": self.rejects,
             "compressed_bytes_read": self.compressed_bytes_read,
-            "events_read": self.events_read,
             "streams_seen": self.streams_seen,
+            "insights_queries": self.insights_queries,
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.records_per_second),
         }
@@ -372,6 +373,7 @@ def _event_batches(
             f"{stats.records_in_window:,} in range, {stats.rejects:,} rejects"
         )
     stats.seconds = time.perf_counter() - began
+    stats.insights_queries = source.insights_queries
 
 
 def _in_range(records: pa.Table, start: datetime, end: datetime) -> pa.Table:
