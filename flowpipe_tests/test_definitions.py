@@ -74,6 +74,15 @@ def test_assets_and_checks_are_wired(definitions):
     assert checks == CHECKS
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_sql_assets_show_the_engine_that_runs_them_as_their_kind(engine, monkeypatch):
+    monkeypatch.setenv("FLOWPIPE_ENGINE", engine)
+    graph = defs().resolve_asset_graph()
+    for name in ("conversations", "daily_top_talkers", "int_flows_oriented"):
+        assert engine in graph.get(dg.AssetKey(name)).kinds
+    assert graph.get(dg.AssetKey("conversations")).kinds == {engine, "parquet"}
+
+
 def test_lineage_follows_the_sql_refs(definitions):
     graph = definitions.resolve_asset_graph()
     parents = {key.to_user_string() for key in graph.get(dg.AssetKey("conversations")).parent_keys}

@@ -11,6 +11,7 @@ import dagster as dg
 
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SQL_ROOT, LakeResource, SqlEngineResource
+from flowpipe.lib.settings import Settings
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
 from flowpipe.lib.sql_models import (
@@ -43,11 +44,11 @@ def _result(lake: Lake, table: str, partition: dict[str, str], rows: int) -> dg.
     )
 
 
-def _window_asset(model: SqlModel, models: dict[str, SqlModel]) -> dg.AssetsDefinition:
+def _window_asset(model: SqlModel, models: dict[str, SqlModel], engine: str) -> dg.AssetsDefinition:
     @dg.asset(
         name=model.name,
         group_name="transform",
-        kinds={"duckdb", "parquet"} if model.is_table else {"duckdb"},
+        kinds={engine, "parquet"} if model.is_table else {engine},
         partitions_def=window_partitions,
         deps=[ref for ref in model.refs if ref in models] + list(model.sources),
         description=_description(model),
@@ -88,13 +89,13 @@ def _earlier_windows(lake: Lake, models: dict[str, SqlModel], name: str, date: s
     ]
 
 
-def _date_asset(model: SqlModel, models: dict[str, SqlModel], table: str) -> dg.AssetsDefinition:
+def _date_asset(model: SqlModel, models: dict[str, SqlModel], table: str, engine: str) -> dg.AssetsDefinition:
     window_inputs = [ref for ref in model.refs if ref in models]
 
     @dg.asset(
         name=table,
         group_name="daily",
-        kinds={"duckdb", "parquet"},
+        kinds={engine, "parquet"},
         partitions_def=date_partitions,
         deps=[dg.AssetDep(ref, partition_mapping=dg.TimeWindowPartitionMapping()) for ref in window_inputs],
         description=f"{_description(model)}\n\nPer date: its day and night windows together.",
@@ -119,12 +120,13 @@ def _date_asset(model: SqlModel, models: dict[str, SqlModel], table: str) -> dg.
 @dg.definitions
 def sql_model_assets() -> dg.Definitions:
     models = discover_models(SQL_ROOT)
+    engine = Settings.from_environment().engine  # the UI shows the engine that runs the SQL as the kind
     assets = []
     for model in models.values():
         if model.grain == DATE_GRAIN:
-            assets.append(_date_asset(model, models, model.name))
+            assets.append(_date_asset(model, models, model.name, engine))
             continue
-        assets.append(_window_asset(model, models))
+        assets.append(_window_asset(model, models, engine))
         if has_daily_twin(models, model.name):
-            assets.append(_date_asset(model, models, daily_table(model.name)))
+            assets.append(_date_asset(model, models, daily_table(model.name), engine))
     return dg.Definitions(assets=assets)
