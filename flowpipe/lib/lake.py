@@ -41,6 +41,14 @@ def _checked(name: str, what: str) -> str:
     return name
 
 
+def _columns_with_statistics(schema: pa.Schema) -> list[str]:
+    """Columns that get min/max statistics: all but text. A string's min/max costs about a tenth of
+    writing raw_flow_logs and prunes nothing a query asks (addresses and ids are in no useful order);
+    numbers and times are cheap and let readers skip row groups by start, end, port or bytes."""
+    text = (pa.types.is_string, pa.types.is_large_string, pa.types.is_binary, pa.types.is_dictionary)
+    return [field.name for field in schema if not any(is_text(field.type) for is_text in text)]
+
+
 def _is_data_file(name: str) -> bool:
     """Hidden and underscore names (staging, markers) are never data, as in Hive, Athena and Spark."""
     return name.endswith(".parquet") and not name.startswith((".", "_"))
@@ -55,7 +63,9 @@ class PartitionWriter:
         self.rows = 0
         self._sink = sink
         try:
-            self._writer = pq.ParquetWriter(sink, schema, compression=COMPRESSION)
+            self._writer = pq.ParquetWriter(
+                sink, schema, compression=COMPRESSION, write_statistics=_columns_with_statistics(schema)
+            )
         except BaseException:
             sink.discard()
             raise

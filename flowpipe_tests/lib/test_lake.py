@@ -23,6 +23,24 @@ def test_a_partition_is_written_hive_style_with_zstd(tmp_path):
     assert pq.ParquetFile(files[0]).metadata.row_group(0).column(0).compression == "ZSTD"
 
 
+def test_numbers_and_times_have_min_max_statistics_and_text_has_none(tmp_path):
+    lake = Lake(str(tmp_path))
+    table = pa.table(
+        {
+            "start": pa.array([1_773_468_000, 1_773_468_300], pa.int64()),
+            "when": pa.array([0, 5], pa.timestamp("s", tz="UTC")),
+            "srcaddr": pa.array(["10.0.1.5", "10.0.2.7"]),
+            "source_uri": pa.array(["s3://b/k", "s3://b/k"]).dictionary_encode(),
+        }
+    )
+    lake.write_table("raw_flow_logs", PARTITION, table)
+    row_group = pq.ParquetFile(lake.partition_files("raw_flow_logs", PARTITION)[0]).metadata.row_group(0)
+    statistics = {row_group.column(i).path_in_schema: row_group.column(i).statistics for i in range(4)}
+    assert (statistics["start"].min, statistics["start"].max) == (1_773_468_000, 1_773_468_300)
+    assert statistics["when"].has_min_max
+    assert statistics["srcaddr"] is None and statistics["source_uri"] is None
+
+
 def test_rewriting_a_partition_replaces_it_without_duplicates(tmp_path):
     lake = Lake(str(tmp_path))
     lake.write_table("conversations", PARTITION, _table([1, 2, 3]))
