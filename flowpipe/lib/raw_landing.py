@@ -5,7 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flowpipe.lib.cloudwatch_source import CloudWatchFlowLogSource
-from flowpipe.lib.extraction import ExtractionStats, extract_window
+from flowpipe.lib.extraction import extract_window
+from flowpipe.lib.extraction_stats import ExtractionStats
 from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA
 from flowpipe.lib.flow_sources import FlowLogSource

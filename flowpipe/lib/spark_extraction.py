@@ -26,7 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyspark.sql import DataFrame, SparkSession
 
-from flowpipe.lib.extraction import ExtractionStats, extract_objects, objects_to_read, read_range
+from flowpipe.lib.extraction import extract_objects, objects_to_read, read_range
+from flowpipe.lib.extraction_stats import ExtractionStats
 from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA, ObjectFailure
 from flowpipe.lib.flow_sources import FlowLogObject, FlowLogSource, open_flow_log_source
