@@ -139,10 +139,7 @@ def test_every_nth_object_sample_reads_the_objects_extract_window_reads(spark, d
     sources = set(spark_lake.read_partition("raw_flow_logs", WINDOW.partition)["source_uri"].to_pylist())
     whole = lakes["local"].read_partition("raw_flow_logs", WINDOW.partition)
     assert len(sources) < len(set(whole["source_uri"].to_pylist())) and sources
-    assert (result.objects_read, result.objects_listed) == (
-        math.ceil(result.objects_listed / 3),
-        result.objects_listed,
-    )
+    assert result.objects_read + result.objects_failed == math.ceil(result.objects_listed / 3)
     for table in TABLES:
         assert _sorted_rows(spark_lake.read_partition(table, WINDOW.partition)) == _sorted_rows(
             local_lake.read_partition(table, WINDOW.partition)

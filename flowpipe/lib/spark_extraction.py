@@ -55,7 +55,7 @@ class SparkExtraction:
 
     window: Window
     objects_listed: int
-    objects_read: int  # all those listed, or the every-Nth-object sample of them
+    objects_read: int  # of those listed (or of their every-Nth-object sample), the ones read whole
     objects_failed: int  # objects that could not be read at all, each one reject row without a line
     records: int
     rejects: int
@@ -141,7 +141,7 @@ def extract_window_spark(
     return SparkExtraction(
         window,
         stats.objects_listed,
-        len(objects),
+        stats.objects_read,
         len(stats.objects_failed),
         records.rows,
         rejects.rows,
