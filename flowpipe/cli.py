@@ -18,9 +18,9 @@ from flowpipe import cli_athena
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.report import date_top_talkers, talkers_table
 from flowpipe.lib.settings import Settings
-from flowpipe.lib.windows import DAY, NIGHT
+from flowpipe.lib.windows import DAY, DAY_STARTS_AT_HOUR, NIGHT, NIGHT_STARTS_AT_HOUR
 
-WINDOW_START_HOURS = {DAY: "06:00", NIGHT: "18:00"}
+WINDOW_START_HOURS = {DAY: f"{DAY_STARTS_AT_HOUR:02d}:00", NIGHT: f"{NIGHT_STARTS_AT_HOUR:02d}:00"}
 DEMO_DATE = "2026-03-14"
 DEMO_BUCKET = "flowpipe-demo-flow-logs"
 DEFAULT_DAGSTER_HOME = ".dagster"

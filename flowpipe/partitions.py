@@ -49,12 +49,17 @@ def _start_date() -> str:
     return value
 
 
-window_partitions = dg.TimeWindowPartitionsDefinition(
-    start=f"{_start_date()}-{DAY_STARTS_AT_HOUR:02d}:00",
-    cron_schedule=WINDOW_CRON,
-    fmt=WINDOW_KEY_FORMAT,
-    timezone=configured_timezone(),
-)
+def window_partitions_in(timezone: str) -> dg.TimeWindowPartitionsDefinition:
+    """The 12-hour windows from FLOWPIPE_START_DATE in `timezone`, each keyed by its local start."""
+    return dg.TimeWindowPartitionsDefinition(
+        start=f"{_start_date()}-{DAY_STARTS_AT_HOUR:02d}:00",
+        cron_schedule=WINDOW_CRON,
+        fmt=WINDOW_KEY_FORMAT,
+        timezone=timezone,
+    )
+
+
+window_partitions = window_partitions_in(configured_timezone())
 
 date_partitions = dg.DailyPartitionsDefinition(
     start_date=_start_date(), hour_offset=DAY_STARTS_AT_HOUR, timezone=configured_timezone()

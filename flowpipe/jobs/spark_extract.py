@@ -15,34 +15,27 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.settings import Settings
 from flowpipe.lib.spark_engine import spark_session
 from flowpipe.lib.spark_extraction import extract_window_spark
-from flowpipe.lib.windows import DAY_STARTS_AT_HOUR, NIGHT_STARTS_AT_HOUR, WINDOW_KEY_FORMAT, Window
+from flowpipe.lib.windows import Window, window_for
+from flowpipe.partitions import configured_timezone, window_partitions_in
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEZONE = "UTC"
 
-
-def window_of_key(key: str, timezone: str = DEFAULT_TIMEZONE) -> Window:
-    """A window partition key as its bounds in `timezone`: 06:00 to 18:00, or 18:00 to 06:00 the next
-    morning (11 or 13 hours across a daylight-saving change, as the Dagster partitions have them)."""
-    local = datetime.strptime(key, WINDOW_KEY_FORMAT)
-    if (local.hour, local.minute) not in ((DAY_STARTS_AT_HOUR, 0), (NIGHT_STARTS_AT_HOUR, 0)):
+def window_of_key(key: str, timezone: str) -> Window:
+    """A window partition key as its bounds in `timezone`, from the window assets' own partitions
+    definition (so 11 or 13 hours across a daylight-saving change, exactly as Dagster has them)."""
+    partitions = window_partitions_in(timezone)
+    if not partitions.has_partition_key(key):
         raise ValueError(
-            f"{key}: a window starts at {DAY_STARTS_AT_HOUR:02d}:00 or {NIGHT_STARTS_AT_HOUR}:00"
+            f"{key}: not a window partition (a window starts at 06:00 or 18:00, from FLOWPIPE_START_DATE "
+            "to the last one that has ended)"
         )
-    if local.hour == DAY_STARTS_AT_HOUR:
-        end = local.replace(hour=NIGHT_STARTS_AT_HOUR)
-    else:
-        end = (local + timedelta(days=1)).replace(hour=DAY_STARTS_AT_HOUR)
-    zone = ZoneInfo(timezone)
-    return Window(local.replace(tzinfo=zone), end.replace(tzinfo=zone))
+    return window_for(partitions.time_window_for_partition_key(key))
 
 
 def session_config(settings: Settings, environment: dict[str, str]) -> dict[str, str]:
@@ -82,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     location = args.flow_logs or settings.flow_logs
     if not location:
         raise SystemExit("give --flow-logs or FLOWPIPE_FLOW_LOGS (s3://bucket/prefix or a folder)")
-    timezone = args.timezone or os.environ.get("FLOWPIPE_TIMEZONE") or DEFAULT_TIMEZONE
+    timezone = args.timezone or configured_timezone()
     windows = [window_of_key(key, timezone) for key in args.window]
     lake = Lake(args.lake or settings.lake)
     spark = spark_session(session_config(settings, dict(os.environ)))

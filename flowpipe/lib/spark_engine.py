@@ -26,9 +26,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
 from flowpipe.lib.lake import Lake
+from flowpipe.lib.settings import DEFAULT_SPARK_S3_SCHEME
 from flowpipe.lib.sql_engine import ModelEngine
 
-DEFAULT_S3_SCHEME = "s3a"  # Hadoop's S3 connector; EMR's own EMRFS reads s3:// as well
 _IPC_COLUMN = "arrow_ipc"
 IPC_SCHEMA = f"{_IPC_COLUMN} binary"
 _IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
@@ -41,7 +41,7 @@ class SparkEngine(ModelEngine):
     dialect = "spark"
 
     def __init__(
-        self, lake: Lake, sql_root: Path, spark: SparkSession, s3_scheme: str = DEFAULT_S3_SCHEME
+        self, lake: Lake, sql_root: Path, spark: SparkSession, s3_scheme: str = DEFAULT_SPARK_S3_SCHEME
     ) -> None:
         super().__init__(lake, sql_root)
         self.spark = spark
