@@ -16,7 +16,8 @@ from flowpipe.lib.lake import Lake
 from flowpipe.lib.settings import AWS_IP_RANGES_URL, DEFAULT_SPARK_S3_SCHEME
 from flowpipe.lib.sql_engine import DEFAULT_MEMORY_LIMIT, DuckDBSettings, ModelEngine, SqlEngine
 
-SQL_ROOT = Path(__file__).resolve().parents[2] / "dbt_like_sql"
+# flowpipe/dbt_like_sql links to the repository's dbt_like_sql/, so a built wheel carries the models too.
+SQL_ROOT = Path(__file__).resolve().parents[1] / "dbt_like_sql"
 
 
 class FlowLogSourceResource(dg.ConfigurableResource):
