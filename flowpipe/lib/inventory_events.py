@@ -18,7 +18,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 
 from flowpipe.lib.inventory_calls import ApiCalls
-from flowpipe.lib.inventory_fields import joined, tags_json
+from flowpipe.lib.inventory_fields import joined, string_columns, tags_json
 
 EVENTS_TABLE = "inventory_network_interface_events"
 CREATE = "CreateNetworkInterface"
@@ -30,18 +30,14 @@ SECONDS_BETWEEN_CALLS = 0.5  # LookupEvents: 2 requests per second per account a
 RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4})
 
 
-def _strings(*names: str) -> list[tuple[str, pa.DataType]]:
-    return [(name, pa.string()) for name in names]
-
-
 # Named as inventory_network_interfaces' columns, so a created ENI is classified as a listed one.
 EVENT_COLUMNS: list[tuple[str, pa.DataType]] = (
     [("event_time", pa.timestamp("us", tz="UTC"))]
-    + _strings("event_name", "event_id", "network_interface_id", "private_ip_address")
+    + string_columns("event_name", "event_id", "network_interface_id", "private_ip_address")
     + [("is_primary", pa.bool_())]
-    + _strings("ipv6_addresses", "interface_type", "requester_id")
+    + string_columns("ipv6_addresses", "interface_type", "requester_id")
     + [("requester_managed", pa.bool_())]
-    + _strings(
+    + string_columns(
         "description", "subnet_id", "vpc_id", "availability_zone", "security_group_ids", "owner_id", "name",
         "tags",
     )
@@ -122,7 +118,8 @@ def event_rows(event: dict) -> list[dict]:
 
 
 class _Pacer:
-    """A before-call hook keeping calls at least `interval` seconds apart (thread-safe)."""
+    """A before-send hook keeping requests at least `interval` seconds apart (thread-safe): at the last
+    moment before the wire, so signing time does not shorten the gap and retries are spaced too."""
 
     def __init__(self, interval: float) -> None:
         self.interval, self.last = interval, None
@@ -136,8 +133,8 @@ class _Pacer:
 
 
 def pace(client: BaseClient, interval: float = SECONDS_BETWEEN_CALLS) -> BaseClient:
-    """The CloudTrail client, its LookupEvents calls spaced `interval` seconds apart."""
-    client.meta.events.register("before-call.cloudtrail.LookupEvents", _Pacer(interval))
+    """The CloudTrail client, its LookupEvents requests spaced `interval` seconds apart."""
+    client.meta.events.register("before-send.cloudtrail.LookupEvents", _Pacer(interval))
     return client
 
 

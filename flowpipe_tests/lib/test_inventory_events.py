@@ -12,6 +12,7 @@ import pytest
 import urllib3
 from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
+from botocore.config import Config
 from botocore.stub import Stubber
 
 from flowpipe.lib.inventory import inventory_client, take_inventory
@@ -223,21 +224,43 @@ def test_an_endpoint_without_lookup_events_costs_a_recorded_error_not_the_full_r
     assert inventory.tables["inventory_network_interfaces"].num_rows == 1
 
 
-def test_lookups_are_spaced_to_cloudtrails_rate() -> None:
-    """Answered at before-send (after the before-call hooks, where the pacing is; a Stubber answers first)."""
+def _answered_lookups(statuses: list[int]) -> tuple[BaseClient, list[float]]:
+    """A paced client whose requests are answered at before-send, after the pacing hook (registered
+    first), with the given HTTP statuses in turn and 200 after them; and the times they were sent."""
     session = boto3.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
-    client = pace(session.client("cloudtrail"), interval=0.2)
-    sent = []
+    config = Config(retries={"mode": "standard", "max_attempts": 3})
+    client = pace(session.client("cloudtrail", config=config), interval=0.2)
+    sent: list[float] = []
 
     def answer(request, **_) -> AWSResponse:
         sent.append(time.monotonic())
-        raw = urllib3.HTTPResponse(body=io.BytesIO(b'{"Events": []}'), status=200, preload_content=False)
-        return AWSResponse(request.url, 200, {"Content-Type": "application/x-amz-json-1.1"}, raw)
+        status = statuses.pop(0) if statuses else 200
+        body = b'{"Events": []}' if status == 200 else b'{"__type": "InternalFailure", "message": "x"}'
+        raw = urllib3.HTTPResponse(body=io.BytesIO(body), status=status, preload_content=False)
+        return AWSResponse(request.url, status, {"Content-Type": "application/x-amz-json-1.1"}, raw)
 
     client.meta.events.register("before-send.cloudtrail.LookupEvents", answer)
+    return client, sent
+
+
+def _shortest_gap(times: list[float]) -> float:
+    return min(later - earlier for earlier, later in zip(times, times[1:], strict=False))
+
+
+def test_lookups_are_spaced_to_cloudtrails_rate() -> None:
+    client, sent = _answered_lookups([])
     for _ in range(3):
         client.lookup_events()
     assert len(sent) == 3
-    assert min(later - earlier for earlier, later in zip(sent, sent[1:], strict=False)) >= 0.19
+    assert _shortest_gap(sent) >= 0.19
+
+
+def test_a_retried_lookup_is_spaced_like_a_first_one() -> None:
+    """A 500 is retried after at most 50 ms of botocore's backoff: the pacing must hold the retry too."""
+    client, sent = _answered_lookups([500])
+    client.lookup_events()
+    client.lookup_events()
+    assert len(sent) == 3
+    assert _shortest_gap(sent) >= 0.19
