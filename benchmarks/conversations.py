@@ -32,13 +32,12 @@ from flowpipe.lib.address_resolver import resolve_addresses
 from flowpipe.lib.ip_ranges import build_cidr_book
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.sql_engine import DuckDBSettings, SqlEngine
-from flowpipe.lib.sql_models import discover_models
+from flowpipe.lib.sql_models import SQL_ROOT, discover_models
 from flowpipe.lib.window_addresses import addresses_in_partition
 
 MODELS = ("conversations", "top_talkers")
-# flowpipe.lib.resources.SQL_ROOT and SqlModelConfig's defaults (flowpipe/lib/sql_config.py),
-# what the assets use; literal so the stage does not import Dagster (its memory is not the SQL's).
-SQL_ROOT = Path(__file__).resolve().parents[1] / "dbt_like_sql"
+# SqlModelConfig's defaults (flowpipe/lib/sql_config.py), what the assets use; literal so the stage
+# does not import Dagster (its memory is not the SQL's).
 MODEL_VARIABLES = {
     "top_n": 100,
     "cross_az_usd_per_gb": 0.01,

@@ -11,7 +11,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from flowpipe.lib.resources import SQL_ROOT
+from flowpipe.lib.sql_models import SQL_ROOT
 
 PROJECT = Path(__file__).resolve().parents[1]
 SOURCES = ["pyproject.toml", "README.md", "flowpipe", "dbt_like_sql"]

@@ -17,13 +17,13 @@ from pyspark.sql import SparkSession
 
 from flowpipe.defs.resources import resources
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.resources import SQL_ROOT, SqlEngineResource
+from flowpipe.lib.resources import SqlEngineResource
 from flowpipe.lib.settings import DEFAULT_SPARK_MASTER, Settings, parse_spark_conf
 from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
 from flowpipe.lib.spark_engine import SparkEngine, spark_session
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
-from flowpipe.lib.sql_models import DATE_GRAIN, daily_table, discover_models, has_daily_twin, render
+from flowpipe.lib.sql_models import DATE_GRAIN, SQL_ROOT, daily_table, discover_models, has_daily_twin, render
 from flowpipe_tests.simulated_run import (
     DATE,
     materialize_date,

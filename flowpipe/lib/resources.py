@@ -4,7 +4,6 @@ The classes only hold configuration and hand out the plain objects that `flowpip
 `flowpipe/defs/resources.py` binds them to the environment.
 """
 
-from pathlib import Path
 from typing import Literal
 
 import dagster as dg
@@ -15,9 +14,7 @@ from flowpipe.lib.flow_sources import FlowLogSource, open_flow_log_source
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.settings import AWS_IP_RANGES_URL, DEFAULT_SPARK_S3_SCHEME
 from flowpipe.lib.sql_engine import DEFAULT_MEMORY_LIMIT, DuckDBSettings, ModelEngine, SqlEngine
-
-# flowpipe/dbt_like_sql links to the repository's dbt_like_sql/, so a built wheel carries the models too.
-SQL_ROOT = Path(__file__).resolve().parents[1] / "dbt_like_sql"
+from flowpipe.lib.sql_models import SQL_ROOT
 
 
 class FlowLogSourceResource(dg.ConfigurableResource):

@@ -21,6 +21,8 @@ from typing import Any
 
 import jinja2
 
+# flowpipe/dbt_like_sql links to the repository's dbt_like_sql/, so a built wheel carries the models too.
+SQL_ROOT = Path(__file__).resolve().parents[1] / "dbt_like_sql"
 LAYERS = ("staging", "intermediate", "marts")
 WINDOW_GRAIN = "window"
 DATE_GRAIN = "date"

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from benchmarks import contenders
-from benchmarks.conversations import MODEL_VARIABLES, SQL_ROOT, build_conversations
+from benchmarks.conversations import MODEL_VARIABLES, build_conversations
 from benchmarks.generate import Manifest, generate
 from benchmarks.run import conversations_table, measure_conversations
 from flowpipe.lib.lake import Lake
@@ -70,9 +70,7 @@ def test_stage_records_duckdb_running_out_of_memory_as_a_failed_step(extracted) 
     assert failed["error"].startswith("Out of Memory Error")
 
 
-def test_stage_uses_the_assets_sql_and_variables() -> None:
-    from flowpipe.lib.resources import SQL_ROOT as ASSETS_SQL_ROOT
+def test_stage_uses_the_assets_variables() -> None:
     from flowpipe.lib.sql_config import SqlModelConfig
 
-    assert SQL_ROOT == ASSETS_SQL_ROOT
     assert SqlModelConfig().model_dump() == MODEL_VARIABLES

@@ -9,10 +9,9 @@ import pytest
 
 from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.resources import SQL_ROOT
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
-from flowpipe.lib.sql_models import discover_models
+from flowpipe.lib.sql_models import SQL_ROOT, discover_models
 
 PARTITION = {"date": "2026-03-14", "window": "day"}
 START = 1773482400  # 2026-03-14 10:00 UTC

@@ -7,11 +7,10 @@ import pandas as pd
 import pytest
 
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.resources import SQL_ROOT
 from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
-from flowpipe.lib.sql_models import DATE_GRAIN, discover_models
+from flowpipe.lib.sql_models import DATE_GRAIN, SQL_ROOT, discover_models
 from flowpipe_tests.dbt_like_sql.conftest import START, endpoint, record, write_window
 from flowpipe_tests.simulated_run import (
     DATE,

@@ -4,10 +4,9 @@ import pyarrow as pa
 
 from flowpipe.defs.transform.sql_models import _earlier_windows
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.resources import SQL_ROOT
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
-from flowpipe.lib.sql_models import discover_models
+from flowpipe.lib.sql_models import SQL_ROOT, discover_models
 from flowpipe_tests.dbt_like_sql.conftest import endpoint, record, write_window
 
 WEB = endpoint("10.0.1.10", "ec2:instance", "web", "i-web", "eni-web", "a")

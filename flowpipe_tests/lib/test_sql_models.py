@@ -5,8 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from flowpipe.lib.resources import SQL_ROOT
-from flowpipe.lib.sql_models import discover_models, execution_order, lake_inputs, render, upstream_views
+from flowpipe.lib.sql_models import (
+    SQL_ROOT,
+    discover_models,
+    execution_order,
+    lake_inputs,
+    render,
+    upstream_views,
+)
 
 
 def _write(root: Path, relative: str, text: str) -> None:

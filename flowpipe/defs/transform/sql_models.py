@@ -10,12 +10,13 @@ import datetime
 import dagster as dg
 
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.resources import SQL_ROOT, LakeResource, SqlEngineResource
+from flowpipe.lib.resources import LakeResource, SqlEngineResource
 from flowpipe.lib.settings import Settings
 from flowpipe.lib.sql_config import SqlModelConfig
 from flowpipe.lib.sql_engine import SqlEngine
 from flowpipe.lib.sql_models import (
     DATE_GRAIN,
+    SQL_ROOT,
     SqlModel,
     daily_table,
     discover_models,
