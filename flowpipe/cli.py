@@ -16,7 +16,8 @@ from tabulate import tabulate
 
 from flowpipe import cli_athena
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.report import date_top_talkers, talkers_table
+from flowpipe.lib.report_format import talkers_table
+from flowpipe.lib.report_traffic import date_top_talkers
 from flowpipe.lib.settings import Settings
 from flowpipe.lib.windows import DAY, DAY_STARTS_AT_HOUR, NIGHT, NIGHT_STARTS_AT_HOUR
 

@@ -9,7 +9,8 @@ import pyarrow as pa
 from flowpipe.lib.address_book import ADDRESS_BOOK_SCHEMA
 from flowpipe.lib.flow_fields import raw_schema
 from flowpipe.lib.flow_parser import REJECTS_SCHEMA
-from flowpipe.lib.inventory import TABLE_COLUMNS, table_schema
+from flowpipe.lib.inventory import table_schema
+from flowpipe.lib.inventory_schemas import TABLE_COLUMNS
 from flowpipe.lib.lake import Lake
 
 WINDOWS = [("2026-03-13", "night"), ("2026-03-14", "day"), ("2026-03-14", "night")]

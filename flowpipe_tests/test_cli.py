@@ -7,7 +7,7 @@ import pytest
 
 from flowpipe.cli import main, print_top_talkers
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.report import named
+from flowpipe.lib.report_format import named
 from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe_tests.simulated_run import DATE, reset_account, simulate_date, simulated_environment
 

@@ -23,7 +23,8 @@ from flowpipe.lib.inventory_calls import ApiCalls, error_row
 from flowpipe.lib.inventory_details import DETAIL_SOURCES
 from flowpipe.lib.inventory_events import EVENTS_TABLE, interface_events, pace
 from flowpipe.lib.inventory_events import RETRY_CONFIG as EVENTS_RETRY_CONFIG
-from flowpipe.lib.inventory_rows import TABLE_COLUMNS, TABLE_SOURCES
+from flowpipe.lib.inventory_schemas import TABLE_COLUMNS
+from flowpipe.lib.inventory_sources import TABLE_SOURCES
 
 logger = logging.getLogger(__name__)
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/.+")

@@ -1,7 +1,15 @@
-"""Field helpers shared by the inventory flatteners: AWS tag lists and lists as flat lake columns."""
+"""Field helpers shared by the inventory flatteners: AWS tag lists and lists as flat lake columns, and
+the text columns of the tables they fill."""
 
 import json
 from typing import Any
+
+import pyarrow as pa
+
+
+def string_columns(*names: str) -> list[tuple[str, pa.DataType]]:
+    """(name, string) for each name: most inventory columns are text."""
+    return [(name, pa.string()) for name in names]
 
 
 def tags(tag_list: list[dict] | None) -> dict[str, str]:

@@ -1,15 +1,10 @@
-"""API responses flattened into inventory rows: one dict per resource (or per address), lists comma-joined.
+"""The core VPC resources' API responses flattened into inventory rows: ENIs, instances, subnets, VPCs, EFS,
+load balancers, RDS instances, Lambda functions, NAT gateways and VPC endpoints; one dict per resource (or
+per address), lists comma-joined.
 
 Pure functions over the shapes the describe/list calls return, so they are testable on literal dicts.
 """
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
-
-import pyarrow as pa
-
-from flowpipe.lib import inventory_service_rows as rows
-from flowpipe.lib.inventory_events import EVENT_COLUMNS, EVENTS_TABLE
 from flowpipe.lib.inventory_fields import joined, tags, tags_json
 
 
@@ -52,7 +47,7 @@ def network_interface_rows(eni: dict) -> list[dict]:
     ]
 
 
-def _instance_rows(reservation: dict) -> list[dict]:
+def instance_rows(reservation: dict) -> list[dict]:
     return [
         {
             "instance_id": instance["InstanceId"],
@@ -81,7 +76,7 @@ def _associated(associations: list[dict] | None, cidr_key: str, state_key: str) 
     )
 
 
-def _subnet_rows(subnet: dict) -> list[dict]:
+def subnet_rows(subnet: dict) -> list[dict]:
     ipv6 = _associated(subnet.get("Ipv6CidrBlockAssociationSet"), "Ipv6CidrBlock", "Ipv6CidrBlockState")
     return [
         {
@@ -97,7 +92,7 @@ def _subnet_rows(subnet: dict) -> list[dict]:
     ]
 
 
-def _vpc_rows(vpc: dict) -> list[dict]:
+def vpc_rows(vpc: dict) -> list[dict]:
     ipv4 = _associated(vpc.get("CidrBlockAssociationSet"), "CidrBlock", "CidrBlockState")
     ipv6 = _associated(vpc.get("Ipv6CidrBlockAssociationSet"), "Ipv6CidrBlock", "Ipv6CidrBlockState")
     return [
@@ -113,7 +108,7 @@ def _vpc_rows(vpc: dict) -> list[dict]:
     ]
 
 
-def _file_system_rows(file_system: dict) -> list[dict]:
+def file_system_rows(file_system: dict) -> list[dict]:
     return [
         {
             "file_system_id": file_system["FileSystemId"],
@@ -141,7 +136,7 @@ def mount_target_rows(target: dict) -> list[dict]:
     ]
 
 
-def _load_balancer_rows(balancer: dict) -> list[dict]:
+def load_balancer_rows(balancer: dict) -> list[dict]:
     zones = balancer.get("AvailabilityZones", [])
     return [
         {
@@ -159,7 +154,7 @@ def _load_balancer_rows(balancer: dict) -> list[dict]:
     ]
 
 
-def _rds_rows(db: dict) -> list[dict]:
+def rds_rows(db: dict) -> list[dict]:
     endpoint, subnet_group = db.get("Endpoint") or {}, db.get("DBSubnetGroup") or {}
     return [
         {
@@ -183,7 +178,7 @@ def _rds_rows(db: dict) -> list[dict]:
     ]
 
 
-def _lambda_rows(function: dict) -> list[dict]:
+def lambda_rows(function: dict) -> list[dict]:
     vpc_config = function.get("VpcConfig") or {}
     return [
         {
@@ -197,7 +192,7 @@ def _lambda_rows(function: dict) -> list[dict]:
     ]
 
 
-def _nat_gateway_rows(nat: dict) -> list[dict]:
+def nat_gateway_rows(nat: dict) -> list[dict]:
     """One row per address of the NAT gateway (a NAT gateway may hold secondary addresses)."""
     return [
         {
@@ -218,7 +213,7 @@ def _nat_gateway_rows(nat: dict) -> list[dict]:
     ]
 
 
-def _vpc_endpoint_rows(endpoint: dict) -> list[dict]:
+def vpc_endpoint_rows(endpoint: dict) -> list[dict]:
     return [
         {
             "vpc_endpoint_id": endpoint["VpcEndpointId"],
@@ -232,285 +227,3 @@ def _vpc_endpoint_rows(endpoint: dict) -> list[dict]:
             "tags": tags_json(endpoint.get("Tags")),
         }
     ]
-
-
-def _strings(*names: str) -> list[tuple[str, pa.DataType]]:
-    return [(name, pa.string()) for name in names]
-
-
-# Resource columns per table (after snapshot_time, account_id, region).
-TABLE_COLUMNS: dict[str, list[tuple[str, pa.DataType]]] = {
-    "inventory_network_interfaces": _strings("network_interface_id", "private_ip_address")
-    + [("is_primary", pa.bool_())]
-    + _strings("public_ip", "ipv6_addresses", "interface_type", "requester_id")
-    + [("requester_managed", pa.bool_())]
-    + _strings(
-        "description",
-        "status",
-        "attachment_instance_id",
-        "attachment_instance_owner_id",
-        "subnet_id",
-        "vpc_id",
-        "availability_zone",
-        "security_group_ids",
-        "owner_id",
-        "name",
-        "tags",
-    ),
-    "inventory_instances": _strings(
-        "instance_id",
-        "name",
-        "instance_type",
-        "state",
-        "subnet_id",
-        "vpc_id",
-        "availability_zone",
-        "private_ip_address",
-        "public_ip_address",
-        "security_group_ids",
-        "tags",
-    ),
-    "inventory_subnets": _strings(
-        "subnet_id",
-        "vpc_id",
-        "cidr_block",
-        "ipv6_cidr_blocks",
-        "availability_zone",
-        "availability_zone_id",
-        "name",
-        "tags",
-    ),
-    "inventory_vpcs": _strings("vpc_id", "cidr_block", "cidr_blocks", "ipv6_cidr_blocks")
-    + [("is_default", pa.bool_())]
-    + _strings("name", "tags"),
-    "inventory_efs_file_systems": _strings(
-        "file_system_id", "file_system_arn", "name", "life_cycle_state", "tags"
-    ),
-    "inventory_efs_mount_targets": _strings(
-        "mount_target_id",
-        "file_system_id",
-        "ip_address",
-        "network_interface_id",
-        "subnet_id",
-        "vpc_id",
-        "availability_zone",
-        "availability_zone_id",
-        "life_cycle_state",
-    ),
-    "inventory_load_balancers": _strings(
-        "load_balancer_arn",
-        "load_balancer_name",
-        "type",
-        "scheme",
-        "vpc_id",
-        "dns_name",
-        "availability_zones",
-        "subnet_ids",
-        "security_group_ids",
-        "state",
-    ),
-    "inventory_rds_instances": _strings("db_instance_identifier", "db_instance_arn", "engine")
-    + [("port", pa.int32())]
-    + _strings(
-        "endpoint_address",
-        "vpc_id",
-        "vpc_security_group_ids",
-        "db_subnet_group_name",
-        "subnet_ids",
-        "availability_zone",
-        "status",
-        "tags",
-    ),
-    "inventory_lambda_functions": _strings(
-        "function_name", "function_arn", "runtime", "vpc_id", "subnet_ids", "security_group_ids"
-    ),
-    "inventory_nat_gateways": _strings(
-        "nat_gateway_id", "network_interface_id", "private_ip", "public_ip", "allocation_id"
-    )
-    + [("is_primary", pa.bool_())]
-    + _strings("subnet_id", "vpc_id", "connectivity_type", "state", "name", "tags"),
-    "inventory_vpc_endpoints": _strings(
-        "vpc_endpoint_id",
-        "vpc_endpoint_type",
-        "service_name",
-        "vpc_id",
-        "state",
-        "network_interface_ids",
-        "subnet_ids",
-        "name",
-        "tags",
-    ),
-    "inventory_elastic_ips": _strings(
-        "public_ip",
-        "allocation_id",
-        "association_id",
-        "domain",
-        "instance_id",
-        "network_interface_id",
-        "network_interface_owner_id",
-        "private_ip_address",
-        "name",
-        "tags",
-    ),
-    "inventory_internet_gateways": _strings("internet_gateway_id", "vpc_ids", "owner_id", "name", "tags"),
-    "inventory_vpc_peering_connections": _strings(
-        "vpc_peering_connection_id",
-        "status",
-        "requester_vpc_id",
-        "requester_owner_id",
-        "requester_region",
-        "requester_cidr_blocks",
-        "accepter_vpc_id",
-        "accepter_owner_id",
-        "accepter_region",
-        "accepter_cidr_blocks",
-        "name",
-        "tags",
-    ),
-    "inventory_transit_gateway_attachments": _strings(
-        "transit_gateway_attachment_id",
-        "transit_gateway_id",
-        "transit_gateway_owner_id",
-        "resource_type",
-        "resource_id",
-        "resource_owner_id",
-        "state",
-        "name",
-        "tags",
-    ),
-    "inventory_managed_prefix_lists": _strings(
-        "prefix_list_id",
-        "prefix_list_name",
-        "prefix_list_arn",
-        "address_family",
-        "owner_id",
-        "name",
-        "tags",
-        "cidr",
-        "entry_description",
-    ),
-    "inventory_ecs_tasks": _strings(
-        "task_arn",
-        "cluster_arn",
-        "group",
-        "service_name",
-        "task_definition_arn",
-        "launch_type",
-        "last_status",
-        "availability_zone",
-        "tags",
-        "attachment_id",
-        "network_interface_id",
-        "private_ip_address",
-        "subnet_id",
-    ),
-    "inventory_elasticache_clusters": _strings(
-        "cache_cluster_id",
-        "arn",
-        "engine",
-        "cache_node_type",
-        "status",
-        "replication_group_id",
-        "cache_subnet_group_name",
-        "security_group_ids",
-        "preferred_availability_zone",
-        "node_endpoints",
-        "configuration_endpoint",
-    ),
-    "inventory_rds_clusters": _strings("db_cluster_identifier", "db_cluster_arn", "engine")
-    + [("port", pa.int32())]
-    + _strings(
-        "endpoint_address",
-        "reader_endpoint_address",
-        "db_subnet_group_name",
-        "vpc_security_group_ids",
-        "member_instance_ids",
-        "status",
-        "tags",
-    ),
-    "inventory_rds_proxies": _strings(
-        "db_proxy_name",
-        "db_proxy_arn",
-        "engine_family",
-        "vpc_id",
-        "vpc_security_group_ids",
-        "vpc_subnet_ids",
-        "endpoint_address",
-        "status",
-    ),
-    "inventory_classic_load_balancers": _strings(
-        "load_balancer_name",
-        "dns_name",
-        "scheme",
-        "vpc_id",
-        "availability_zones",
-        "subnet_ids",
-        "security_group_ids",
-        "instance_ids",
-        "listener_ports",
-    ),
-    "inventory_lb_targets": _strings("load_balancer_name", "load_balancer_arn", "load_balancer_type")
-    + [("listener_port", pa.int32())]
-    + _strings(
-        "listener_protocol", "target_group_name", "target_group_arn", "target_type", "target_id", "target_ip"
-    )
-    + [("target_port", pa.int32())]
-    + _strings("target_availability_zone", "health_state"),
-    # CloudTrail's CreateNetworkInterface / DeleteNetworkInterface (inventory_events), when they are read
-    EVENTS_TABLE: EVENT_COLUMNS,
-}
-
-
-class Source(NamedTuple):
-    """One list/describe call whose items flatten into one table (params: the call's fixed arguments)."""
-
-    service: str
-    operation: str
-    result_key: str
-    flatten: Callable[[dict], list[dict]]
-    params: dict[str, Any] | None = None
-
-
-# Tables filled by one call each. Mount targets, prefix list entries, ECS tasks and load balancer targets
-# take a call per parent resource: inventory_details.DETAIL_SOURCES.
-TABLE_SOURCES: dict[str, Source] = {
-    "inventory_network_interfaces": Source(
-        "ec2", "describe_network_interfaces", "NetworkInterfaces", network_interface_rows
-    ),
-    "inventory_instances": Source("ec2", "describe_instances", "Reservations", _instance_rows),
-    "inventory_subnets": Source("ec2", "describe_subnets", "Subnets", _subnet_rows),
-    "inventory_vpcs": Source("ec2", "describe_vpcs", "Vpcs", _vpc_rows),
-    "inventory_nat_gateways": Source("ec2", "describe_nat_gateways", "NatGateways", _nat_gateway_rows),
-    "inventory_vpc_endpoints": Source("ec2", "describe_vpc_endpoints", "VpcEndpoints", _vpc_endpoint_rows),
-    "inventory_elastic_ips": Source("ec2", "describe_addresses", "Addresses", rows.elastic_ip_rows),
-    "inventory_internet_gateways": Source(
-        "ec2", "describe_internet_gateways", "InternetGateways", rows.internet_gateway_rows
-    ),
-    "inventory_vpc_peering_connections": Source(
-        "ec2", "describe_vpc_peering_connections", "VpcPeeringConnections", rows.peering_connection_rows
-    ),
-    "inventory_transit_gateway_attachments": Source(
-        "ec2",
-        "describe_transit_gateway_attachments",
-        "TransitGatewayAttachments",
-        rows.transit_gateway_attachment_rows,
-    ),
-    "inventory_efs_file_systems": Source("efs", "describe_file_systems", "FileSystems", _file_system_rows),
-    "inventory_load_balancers": Source(
-        "elbv2", "describe_load_balancers", "LoadBalancers", _load_balancer_rows
-    ),
-    "inventory_classic_load_balancers": Source(
-        "elb", "describe_load_balancers", "LoadBalancerDescriptions", rows.classic_load_balancer_rows
-    ),
-    "inventory_rds_instances": Source("rds", "describe_db_instances", "DBInstances", _rds_rows),
-    "inventory_rds_clusters": Source("rds", "describe_db_clusters", "DBClusters", rows.rds_cluster_rows),
-    "inventory_rds_proxies": Source("rds", "describe_db_proxies", "DBProxies", rows.rds_proxy_rows),
-    "inventory_lambda_functions": Source("lambda", "list_functions", "Functions", _lambda_rows),
-    "inventory_elasticache_clusters": Source(
-        "elasticache",
-        "describe_cache_clusters",
-        "CacheClusters",
-        rows.cache_cluster_rows,
-        {"ShowCacheNodeInfo": True},
-    ),
-}

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.report import named, port_label, read_daily
+from flowpipe.lib.report_format import named, port_label
+from flowpipe.lib.report_traffic import read_daily
 from flowpipe.lib.windows import DAY, DAY_STARTS_AT_HOUR, NIGHT
 
 HOURLY_FILE = "bytes_by_hour.png"

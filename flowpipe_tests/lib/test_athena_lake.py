@@ -10,7 +10,7 @@ from flowpipe.lib.address_book import ADDRESS_BOOK_SCHEMA
 from flowpipe.lib.athena_ddl import PARQUET, Column
 from flowpipe.lib.athena_lake import lake_table_definition, scan_lake
 from flowpipe.lib.flow_fields import raw_schema
-from flowpipe.lib.inventory import TABLE_COLUMNS
+from flowpipe.lib.inventory_schemas import TABLE_COLUMNS
 from flowpipe.lib.lake import Lake
 from flowpipe_tests.representative_lake import (
     write_representative_lake,

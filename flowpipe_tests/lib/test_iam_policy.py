@@ -10,7 +10,8 @@ import pytest
 
 from flowpipe.lib import inventory
 from flowpipe.lib.inventory import take_inventory
-from flowpipe.lib.simulated.account import AccountModel, build_account
+from flowpipe.lib.simulated.account import build_account
+from flowpipe.lib.simulated.account_model import AccountModel
 from flowpipe.lib.simulated.moto_server import MotoServer
 
 POLICY_PATH = Path(inventory.__file__).with_name("iam_policy.json")

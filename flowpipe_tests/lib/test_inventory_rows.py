@@ -1,12 +1,11 @@
 import json
 
-from flowpipe.lib.inventory_rows import TABLE_COLUMNS, TABLE_SOURCES, network_interface_rows
+from flowpipe.lib.inventory_rows import nat_gateway_rows, network_interface_rows, vpc_rows
 from flowpipe.lib.inventory_service_rows import (
     classic_target_rows,
     ecs_task_rows,
     lb_target_rows,
     peering_connection_rows,
-    prefix_list_entry_rows,
 )
 
 
@@ -39,7 +38,6 @@ def test_every_private_address_of_an_eni_is_a_row_with_its_own_public_ip() -> No
 
 
 def test_nat_gateway_has_one_row_per_address() -> None:
-    flatten = TABLE_SOURCES["inventory_nat_gateways"][3]
     nat = {
         "NatGatewayId": "nat-0a1",
         "NatGatewayAddresses": [
@@ -53,14 +51,13 @@ def test_nat_gateway_has_one_row_per_address() -> None:
         ],
         "Tags": [{"Key": "Name", "Value": "egress"}],
     }
-    assert [(row["private_ip"], row["public_ip"], row["name"]) for row in flatten(nat)] == [
+    assert [(row["private_ip"], row["public_ip"], row["name"]) for row in nat_gateway_rows(nat)] == [
         ("10.0.0.5", "3.3.3.3", "egress"),
         ("10.0.0.6", None, "egress"),
     ]
 
 
 def test_vpc_keeps_every_associated_cidr_and_drops_disassociated_ones() -> None:
-    flatten = TABLE_SOURCES["inventory_vpcs"][3]
     vpc = {
         "VpcId": "vpc-1",
         "CidrBlock": "10.0.0.0/16",
@@ -73,49 +70,9 @@ def test_vpc_keeps_every_associated_cidr_and_drops_disassociated_ones() -> None:
             {"Ipv6CidrBlock": "2600:1f18:1:100::/56", "Ipv6CidrBlockState": {"State": "associated"}}
         ],
     }
-    [row] = flatten(vpc)
+    [row] = vpc_rows(vpc)
     assert row["cidr_blocks"] == "10.0.0.0/16,10.1.0.0/16"
     assert row["ipv6_cidr_blocks"] == "2600:1f18:1:100::/56"
-
-
-def test_every_source_produces_exactly_its_table_columns_from_a_minimal_item() -> None:
-    minimal = {
-        "inventory_network_interfaces": {"NetworkInterfaceId": "eni-1"},
-        "inventory_instances": {"Instances": [{"InstanceId": "i-1"}]},
-        "inventory_subnets": {"SubnetId": "subnet-1"},
-        "inventory_vpcs": {"VpcId": "vpc-1"},
-        "inventory_nat_gateways": {"NatGatewayId": "nat-1", "NatGatewayAddresses": [{}]},
-        "inventory_vpc_endpoints": {"VpcEndpointId": "vpce-1"},
-        "inventory_efs_file_systems": {"FileSystemId": "fs-1"},
-        "inventory_load_balancers": {"LoadBalancerArn": "arn:lb"},
-        "inventory_rds_instances": {"DBInstanceIdentifier": "db"},
-        "inventory_lambda_functions": {"FunctionName": "fn"},
-        "inventory_elastic_ips": {"PublicIp": "3.3.3.3"},
-        "inventory_internet_gateways": {"InternetGatewayId": "igw-1"},
-        "inventory_vpc_peering_connections": {"VpcPeeringConnectionId": "pcx-1"},
-        "inventory_transit_gateway_attachments": {"TransitGatewayAttachmentId": "tgw-attach-1"},
-        "inventory_classic_load_balancers": {"LoadBalancerName": "clb"},
-        "inventory_rds_clusters": {"DBClusterIdentifier": "c"},
-        "inventory_rds_proxies": {"DBProxyName": "p"},
-        "inventory_elasticache_clusters": {"CacheClusterId": "cc"},
-    }
-    for table, source in TABLE_SOURCES.items():
-        [row] = source.flatten(minimal[table])
-        assert set(row) == {name for name, _ in TABLE_COLUMNS[table]}, table
-
-
-def test_detail_rows_have_exactly_their_table_columns() -> None:
-    rows = {
-        "inventory_managed_prefix_lists": prefix_list_entry_rows(
-            {"PrefixListId": "pl-1"}, [{"Cidr": "1.0.0.0/8"}]
-        ),
-        "inventory_ecs_tasks": ecs_task_rows(
-            {"taskArn": "arn:t", "attachments": [{"type": "ElasticNetworkInterface", "details": []}]}
-        ),
-        "inventory_lb_targets": lb_target_rows({}, None, {}, [{"Target": {"Id": "i-1"}}]),
-    }
-    for table, [row] in rows.items():
-        assert set(row) == {name for name, _ in TABLE_COLUMNS[table]}, table
 
 
 def test_ecs_task_row_takes_its_eni_from_the_attachment_and_its_name_from_the_group() -> None:

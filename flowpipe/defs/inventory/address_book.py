@@ -4,7 +4,8 @@ import dagster as dg
 import pyarrow as pa
 
 from flowpipe.lib.address_book import build_address_book
-from flowpipe.lib.inventory import ERRORS_TABLE, TABLE_COLUMNS
+from flowpipe.lib.inventory import ERRORS_TABLE
+from flowpipe.lib.inventory_schemas import TABLE_COLUMNS
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import LakeResource
 from flowpipe.lib.windows import Window, window_for

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 import boto3
 
-from flowpipe.lib.simulated.account import DB_IDENTIFIER, ECS_SERVICE, AccountModel, Endpoint
+from flowpipe.lib.simulated.account_compute import ECS_SERVICE
+from flowpipe.lib.simulated.account_data_stores import DB_IDENTIFIER
+from flowpipe.lib.simulated.account_model import AccountModel, Endpoint
 from flowpipe.lib.simulated.cloudtrail import InterfaceEvent
-from flowpipe.lib.simulated.traffic import Connection, Peer, Traffic, split, traffic_of
+from flowpipe.lib.simulated.traffic import Traffic, traffic_of
+from flowpipe.lib.simulated.traffic_connections import Connection, Peer, split
 from flowpipe.lib.simulated.trail import deliver_trail
 
 BORROWER = "invoice-fn"

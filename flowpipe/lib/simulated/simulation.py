@@ -8,7 +8,8 @@ import boto3
 import pandas as pd
 
 from flowpipe.lib.flow_fields import DEFAULT_FORMAT
-from flowpipe.lib.simulated.account import DEFAULT_BUCKET, AccountModel, build_account, ensure_bucket
+from flowpipe.lib.simulated.account import DEFAULT_BUCKET, build_account, ensure_bucket
+from flowpipe.lib.simulated.account_model import AccountModel
 from flowpipe.lib.simulated.cloudwatch_delivery import deliver_to_cloudwatch
 from flowpipe.lib.simulated.delivery import deliver_to_s3
 from flowpipe.lib.simulated.traffic import Traffic, generate_traffic
