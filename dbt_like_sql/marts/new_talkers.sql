@@ -22,7 +22,7 @@ on_the_date as (
         cast(sum(flows) as bigint) as flows,
         min(first_seen) as first_seen
     from conversations
-    where {{ quote('date') }} = cast('{{ var("partition_date") }}' as date)
+    where cast({{ quote('date') }} as date) = cast('{{ var("partition_date") }}' as date)
     group by client_name, client_type, server_name, server_type, server_port, protocol_name
 ),
 
@@ -33,13 +33,13 @@ earlier as (
         server_port,
         protocol_name as protocol
     from conversations
-    where {{ quote('date') }} < cast('{{ var("partition_date") }}' as date)
+    where cast({{ quote('date') }} as date) < cast('{{ var("partition_date") }}' as date)
 ),
 
 dates_compared as (
     select count(distinct {{ quote('date') }}) as dates_compared
     from conversations
-    where {{ quote('date') }} < cast('{{ var("partition_date") }}' as date)
+    where cast({{ quote('date') }} as date) < cast('{{ var("partition_date") }}' as date)
 ),
 
 final as (

@@ -49,6 +49,12 @@ def _columns_with_statistics(schema: pa.Schema) -> list[str]:
     return [field.name for field in schema if not any(is_text(field.type) for is_text in text)]
 
 
+def _hive_keys(files: Sequence[str]) -> list[str]:
+    """The partition columns named in a partition file's folders (`.../date=.../window=.../x.parquet`)."""
+    folders = files[0].split("/")[:-1] if files else []
+    return [folder.split("=", 1)[0] for folder in folders if "=" in folder]
+
+
 def _is_data_file(name: str) -> bool:
     """Hidden and underscore names (staging, markers) are never data, as in Hive, Athena and Spark."""
     return name.endswith(".parquet") and not name.startswith((".", "_"))
@@ -165,8 +171,14 @@ class Lake:
 
     def dataset(self, files: Sequence[str]) -> ds.Dataset:
         """Partition files (from partition_files) as one Arrow dataset with their hive columns, on disk or
-        on S3: DuckDB scans it after `conn.register(name, dataset)` (it has no S3 reader of its own here)."""
-        return ds.dataset(list(files), filesystem=self.filesystem, format="parquet", partitioning="hive")
+        on S3: DuckDB scans it after `conn.register(name, dataset)` (it has no S3 reader of its own here).
+        The hive columns are text, as written: inferred, "07" would read as 7."""
+        partitioning = ds.partitioning(
+            pa.schema([(key, pa.string()) for key in _hive_keys(files)]), flavor="hive"
+        )
+        return ds.dataset(
+            list(files), filesystem=self.filesystem, format="parquet", partitioning=partitioning
+        )
 
     @contextlib.contextmanager
     def partition_writer(
