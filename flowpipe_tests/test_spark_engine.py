@@ -18,7 +18,7 @@ from pyspark.sql import SparkSession
 from flowpipe.defs.resources import resources
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SqlEngineResource
-from flowpipe.lib.settings import DEFAULT_SPARK_MASTER, Settings, parse_spark_conf
+from flowpipe.lib.settings import Settings
 from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
 from flowpipe.lib.spark_engine import SparkEngine, spark_session
 from flowpipe.lib.sql_config import SqlModelConfig
@@ -46,14 +46,9 @@ TEST_SPARK_CONF = {"spark.master": "local[2]", "spark.sql.shuffle.partitions": "
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    session = spark_session({**_settings().spark_config, **TEST_SPARK_CONF})
+    session = spark_session({**Settings.from_environment().spark_config, **TEST_SPARK_CONF})
     yield session
     session.stop()
-
-
-def _settings(**environment: str) -> Settings:
-    with patched_environment(environment):
-        return Settings.from_environment()
 
 
 @pytest.fixture(scope="module")
@@ -153,20 +148,6 @@ def test_the_spark_resource_hands_out_a_spark_engine_on_its_session(spark, tmp_p
     engine = resource.engine(Lake(str(tmp_path)))
     assert isinstance(engine, SparkEngine) and engine.dialect == "spark"
     assert engine.spark.sparkContext is spark.sparkContext
-
-
-def test_a_cluster_master_gets_no_local_defaults():
-    config = _settings(FLOWPIPE_SPARK_MASTER="yarn", FLOWPIPE_SPARK_CONF="").spark_config
-    assert config["spark.master"] == "yarn" and "spark.driver.host" not in config
-    assert config["spark.sql.session.timeZone"] == "UTC"
-    assert _settings(FLOWPIPE_SPARK_MASTER="").spark_master == DEFAULT_SPARK_MASTER
-
-
-def test_an_unknown_engine_or_a_malformed_spark_conf_is_refused():
-    with pytest.raises(ValueError, match="FLOWPIPE_ENGINE"):
-        _settings(FLOWPIPE_ENGINE="trino")
-    with pytest.raises(ValueError, match="key=value"):
-        parse_spark_conf("spark.executor.memory")
 
 
 def test_lake_paths_on_s3_are_named_with_the_connectors_scheme(spark, aws, tmp_path):

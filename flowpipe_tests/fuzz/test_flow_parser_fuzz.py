@@ -96,13 +96,6 @@ def test_any_log_format_gives_field_names_or_a_value_error(text) -> None:
         assert "header" in str(error)
 
 
-@given(
-    names=st.lists(st.sampled_from([field.name for field in FIELDS]), min_size=1, max_size=12, unique=True)
-)
-def test_a_log_format_of_known_fields_reads_back_as_those_fields(names) -> None:
-    assert parse_log_format(" ".join(f"${{{name}}}" for name in names)) == tuple(names)
-
-
 _FIELD_VALUE = {
     "int32": st.integers(0, 65535).map(str),
     "int64": st.integers(0, 2**40).map(str),
