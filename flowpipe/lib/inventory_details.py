@@ -71,7 +71,8 @@ def _lb_targets(calls: ApiCalls, rows: Rows) -> list[dict]:
     for group in groups or []:
         arn = group["TargetGroupArn"]
         health = calls.list("elbv2", "describe_target_health", "TargetHealthDescriptions", TargetGroupArn=arn)
-        for balancer_arn in group.get("LoadBalancerArns", []) if health is not None else []:
+        # dict.fromkeys: each balancer once, in order (moto repeats one per listener forwarding here)
+        for balancer_arn in dict.fromkeys(group.get("LoadBalancerArns", [])) if health is not None else []:
             if balancer_arn not in balancers:
                 continue
             if balancer_arn not in listeners:

@@ -198,6 +198,34 @@ def test_targets_are_listed_under_each_listener_forwarding_to_their_group(aws: M
     assert calls.errors == []
 
 
+def test_a_group_behind_two_listeners_of_one_balancer_has_one_row_per_listener(aws: MotoServer) -> None:
+    """moto lists the balancer in the group's LoadBalancerArns once per listener forwarding to it."""
+    elbv2 = boto3.client("elbv2")
+    vpc, subnets = _network(boto3.client("ec2"))
+    balancer = elbv2.create_load_balancer(Name="edge", Subnets=subnets, Type="network")["LoadBalancers"][0]
+    group = elbv2.create_target_group(Name="web", Protocol="TCP", Port=8080, VpcId=vpc, TargetType="ip")
+    group_arn = group["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=group_arn, Targets=[{"Id": "10.0.1.10"}])
+    for port in (80, 443):
+        elbv2.create_listener(
+            LoadBalancerArn=balancer["LoadBalancerArn"],
+            Protocol="TCP",
+            Port=port,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}],
+        )
+    rows = {
+        "inventory_load_balancers": load_balancer_rows(balancer),
+        "inventory_classic_load_balancers": [],
+    }
+
+    found = DETAIL_SOURCES["inventory_lb_targets"](_calls("elbv2"), rows)
+
+    assert sorted((row["listener_port"], row["target_ip"]) for row in found) == [
+        (80, "10.0.1.10"),
+        (443, "10.0.1.10"),
+    ]
+
+
 def test_without_elbv2_balancers_no_target_group_is_asked_for_and_classic_targets_still_land() -> None:
     """The Stubber holds no answer: any elbv2 call would fail the test."""
     client = _stubbed_client("elbv2")
