@@ -18,24 +18,12 @@ from flowpipe.lib.inventory import take_inventory
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.settings import Settings
 from flowpipe.partitions import date_partitions, dates_in, window_partitions, windows_in
+from flowpipe_tests.lib.test_settings import VARIABLES
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 # An environment variable holds any text but NUL.
 _VALUES = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
-)
-VARIABLES = (
-    "FLOWPIPE_FLOW_LOGS",
-    "FLOWPIPE_LOG_FORMAT",
-    "FLOWPIPE_LAKE",
-    "FLOWPIPE_REGIONS",
-    "FLOWPIPE_ROLE_ARNS",
-    "FLOWPIPE_EXTERNAL_ID",
-    "FLOWPIPE_IP_RANGES",
-    "FLOWPIPE_ENGINE",
-    "FLOWPIPE_SPARK_MASTER",
-    "FLOWPIPE_SPARK_CONF",
-    "FLOWPIPE_SPARK_S3_SCHEME",
 )
 
 
