@@ -180,26 +180,10 @@ def test_the_job_module_extracts_the_windows_it_is_given_a_few_objects_per_task(
         assert _sorted_rows(landed) == _sorted_rows(lakes["local"].read_partition(table, WINDOW.partition))
 
 
-def test_under_spark_submit_only_flowpipes_own_spark_conf_is_added():
-    settings = Settings.from_environment()
-    submitted = spark_extract.session_config(settings, {"PYSPARK_GATEWAY_PORT": "41000"})
-    assert submitted == settings.spark_conf
-    assert spark_extract.session_config(settings, {})["spark.master"] == settings.spark_master
-
-
 def test_a_cloudwatch_logs_group_is_refused_before_any_spark_work(spark, tmp_path):
     region = {"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
     with patched_environment(region), pytest.raises(ValueError, match="CloudWatch"):
         extract_window_spark(spark, "logs:flow-logs", Lake(str(tmp_path)), WINDOW)
-
-
-def test_window_keys_are_the_dagster_partition_keys_in_the_timezone():
-    night = spark_extract.window_of_key("2026-03-28-18:00", "Europe/Paris")
-    assert night.partition == {"date": "2026-03-28", "window": "night"}
-    assert night.end_epoch - night.start_epoch == 11 * 3600  # summer time begins that night
-    for not_a_window in ("2026-03-28-12:00", "1999-01-01-06:00"):  # no window starts then; before the start
-        with pytest.raises(ValueError, match="not a window partition"):
-            spark_extract.window_of_key(not_a_window, "UTC")
 
 
 def test_spark_submit_runs_the_job_file_with_the_package_as_py_files(deliveries, lakes, tmp_path):

@@ -4,6 +4,7 @@ Events carry no header line; their timestamp is the record's start, and a batch 
 (CloudWatch refuses events out of order within a batch, and events older than 14 days).
 """
 
+import contextlib
 import logging
 
 import pandas as pd
@@ -34,7 +35,7 @@ def deliver_to_cloudwatch(
         message=record_lines(records, fields), timestamp=records["start"].astype("int64") * 1000
     )
     for interface_id, stream in events.sort_values("timestamp").groupby("interface-id", sort=True):
-        logs_client.create_log_stream(logGroupName=group, logStreamName=stream_name(interface_id))
+        _ensure_stream(logs_client, group, stream_name(interface_id))
         batch = [
             {"timestamp": int(t), "message": m} for t, m in zip(stream.timestamp, stream.message, strict=True)
         ]
@@ -46,3 +47,9 @@ def deliver_to_cloudwatch(
             )
     log.info("delivered %d events to %s", len(events), group)
     return len(events)
+
+
+def _ensure_stream(logs_client, group: str, stream: str) -> None:
+    """A later delivery adds to the ENI's stream, as AWS does; only the first creates it."""
+    with contextlib.suppress(logs_client.exceptions.ResourceAlreadyExistsException):
+        logs_client.create_log_stream(logGroupName=group, logStreamName=stream)

@@ -2,7 +2,6 @@
 trail: the ENIs the simulation created and the reuse scenario's changes, so its inventory reads CloudTrail."""
 
 import datetime
-import socket
 from datetime import UTC, timedelta
 
 import boto3
@@ -12,7 +11,7 @@ from botocore.exceptions import ClientError
 from flowpipe.lib.inventory import take_inventory
 from flowpipe.lib.inventory_events import CREATE, DELETE, EVENTS_TABLE
 from flowpipe.lib.simulated.cloudtrail import InterfaceEvent, lookup_item
-from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
+from flowpipe.lib.simulated.moto_server import patched_environment
 from flowpipe.lib.simulated.reuse import hand_over
 from flowpipe.lib.simulated.simulation import simulate
 from flowpipe.lib.simulated.trail import deliver_trail
@@ -137,20 +136,6 @@ def test_other_operations_are_unknown(aws) -> None:
         boto3.client("cloudtrail").describe_trails()
     assert raised.value.response["Error"]["Code"] == "UnknownOperationException"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-
-
-def test_the_endpoint_starts_and_stops_with_the_moto_server() -> None:
-    server = MotoServer().start()
-    try:
-        url = server.environment()["AWS_ENDPOINT_URL_CLOUDTRAIL"]
-        assert url == server.cloudtrail.endpoint_url != server.endpoint_url
-        with patched_environment(server.environment()):
-            assert boto3.client("cloudtrail").lookup_events()["Events"] == []
-    finally:
-        server.stop()
-    host, port = url.removeprefix("http://").split(":")
-    with pytest.raises(ConnectionRefusedError), socket.create_connection((host, int(port)), timeout=2):
-        pass
 
 
 @pytest.fixture(scope="module")
