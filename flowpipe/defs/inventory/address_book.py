@@ -1,5 +1,7 @@
 """address_book: every address the inventory knows, named as its owners would name it, through time."""
 
+from collections import Counter
+
 import dagster as dg
 import pyarrow as pa
 
@@ -35,7 +37,9 @@ def address_book(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
     combined with the previous window's address book where the lake has it (read, not a declared
     dependency: a window builds without it, dating owners from its own snapshot only)."""
     the_lake = lake.get()
-    for window in windows_in(context.partition_time_window):
+    windows = windows_in(context.partition_time_window)
+    rows, owners_beyond_one, per_type = 0, 0, Counter()  # over the run's windows
+    for window in windows:
         tables = {
             name: table
             for name in TABLE_COLUMNS
@@ -49,12 +53,15 @@ def address_book(context: dg.AssetExecutionContext, lake: LakeResource) -> dg.Ma
             not_before=window.start_epoch,
         )
         the_lake.write_table("address_book", window.partition, book)
-    counts = book.group_by("entity_type").aggregate([("ip", "count_distinct")]).to_pylist()
-    addresses = len(set(book.column("ip").to_pylist()))
+        counts = book.group_by("entity_type").aggregate([("ip", "count_distinct")]).to_pylist()
+        rows += book.num_rows
+        owners_beyond_one += book.num_rows - len(set(book.column("ip").to_pylist()))
+        per_type.update({row["entity_type"]: row["ip_count_distinct"] for row in counts})
     return dg.MaterializeResult(
         metadata={
-            "row_count": book.num_rows,
-            "owners_beyond_one_per_address": book.num_rows - addresses,
-            **{f"addresses_{row['entity_type']}": row["ip_count_distinct"] for row in counts},
+            "row_count": rows,
+            "windows": len(windows),
+            "owners_beyond_one_per_address": owners_beyond_one,
+            **{f"addresses_{entity_type}": count for entity_type, count in sorted(per_type.items())},
         }
     )

@@ -28,7 +28,9 @@ def cidr_book(
     except IpRangesError as error:
         ranges, ranges_error = NO_RANGES, str(error)
         context.log.warning(f"AWS ip ranges not loaded, AWS services will be named 'internet': {error}")
-    for window in windows_in(context.partition_time_window):
+    windows = windows_in(context.partition_time_window)
+    rows = 0  # over the run's windows
+    for window in windows:
         book = build_cidr_book(
             ranges,
             the_lake.read_partition("inventory_vpcs", window.partition),
@@ -36,9 +38,11 @@ def cidr_book(
             the_lake.read_partition("inventory_managed_prefix_lists", window.partition),
         )
         the_lake.write_table("cidr_book", window.partition, book)
+        rows += book.num_rows
     return dg.MaterializeResult(
         metadata={
-            "row_count": book.num_rows,
+            "row_count": rows,
+            "windows": len(windows),
             "ip_ranges": aws.ip_ranges,
             "ip_ranges_sync_token": str(ranges.get("syncToken", "")),
             "ip_ranges_error": ranges_error or "none",
