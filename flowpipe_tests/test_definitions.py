@@ -1,7 +1,5 @@
 """The Definitions load as the UI loads them, with exactly these assets, checks, jobs and schedules."""
 
-import datetime
-
 import dagster as dg
 import pytest
 
@@ -74,24 +72,6 @@ def test_assets_and_checks_are_wired(definitions):
     assert checks == CHECKS
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "spark"])
-def test_sql_assets_show_the_engine_that_runs_them_as_their_kind(engine, monkeypatch):
-    monkeypatch.setenv("FLOWPIPE_ENGINE", engine)
-    graph = defs().resolve_asset_graph()
-    for name in ("conversations", "daily_top_talkers", "int_flows_oriented"):
-        assert engine in graph.get(dg.AssetKey(name)).kinds
-    assert graph.get(dg.AssetKey("conversations")).kinds == {engine, "parquet"}
-
-
-def test_lineage_follows_the_sql_refs(definitions):
-    graph = definitions.resolve_asset_graph()
-    parents = {key.to_user_string() for key in graph.get(dg.AssetKey("conversations")).parent_keys}
-    assert parents == {"int_flows_oriented", "stg_lake__endpoints"}
-    assert {k.to_user_string() for k in graph.get(dg.AssetKey("stg_lake__raw_flow_logs")).parent_keys} == {
-        "raw_flow_logs"
-    }
-
-
 def test_schedules_run_after_each_window_closes(definitions):
     schedules = {s.name: s.cron_schedule for s in definitions.schedules}
     assert schedules == SCHEDULES
@@ -100,35 +80,3 @@ def test_schedules_run_after_each_window_closes(definitions):
         "flow_log_arrival_sensor",
         "freshness_checks_sensor",
     }
-
-
-def test_window_schedule_requests_the_window_that_just_closed(definitions):
-    schedule = definitions.resolve_schedule_def("window_job_schedule")
-    context = dg.build_schedule_context(
-        scheduled_execution_time=_utc(2026, 3, 14, 18, 20), repository_def=definitions.get_repository_def()
-    )
-    request = schedule.evaluate_tick(context).run_requests[0]
-    assert request.partition_key == "2026-03-14-06:00"
-
-
-def _utc(*parts: int) -> datetime.datetime:
-    return datetime.datetime(*parts, tzinfo=datetime.UTC)
-
-
-def test_date_schedule_requests_the_date_whose_night_just_closed(definitions):
-    schedule = definitions.resolve_schedule_def("date_job_schedule")
-    context = dg.build_schedule_context(
-        scheduled_execution_time=_utc(2026, 3, 15, 6, 50), repository_def=definitions.get_repository_def()
-    )
-    assert schedule.evaluate_tick(context).run_requests[0].partition_key == "2026-03-14"
-
-
-def test_the_sampled_schedule_asks_for_a_five_minute_slice_of_the_closed_window(definitions):
-    schedule = definitions.resolve_schedule_def("window_job_sampled_schedule")
-    context = dg.build_schedule_context(
-        scheduled_execution_time=_utc(2026, 3, 15, 6, 20), repository_def=definitions.get_repository_def()
-    )
-    request = schedule.evaluate_tick(context).run_requests[0]
-    assert request.partition_key == "2026-03-14-18:00"
-    config = request.run_config["ops"]["raw_flow_logs"]["config"]
-    assert (config["sample_minutes"], config["sample_offset_minutes"]) == (5, 180)

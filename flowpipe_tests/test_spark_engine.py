@@ -15,14 +15,12 @@ import pytest
 from dagster_pyspark import LazyPySparkResource
 from pyspark.sql import SparkSession
 
-from flowpipe.defs.resources import resources
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.resources import SqlEngineResource
 from flowpipe.lib.settings import Settings
 from flowpipe.lib.simulated.moto_server import MotoServer, patched_environment
 from flowpipe.lib.spark_engine import SparkEngine, spark_session
 from flowpipe.lib.sql_config import SqlModelConfig
-from flowpipe.lib.sql_engine import SqlEngine
 from flowpipe.lib.sql_models import DATE_GRAIN, SQL_ROOT, daily_table, discover_models, has_daily_twin, render
 from flowpipe_tests.simulated_run import (
     DATE,
@@ -113,34 +111,6 @@ def test_views_are_described_by_spark_in_its_own_type_names(lakes, spark):
     partition = {"date": DATE.isoformat(), "window": "day"}
     columns = dict(engine.describe(MODELS, "int_conversations_accepted", partition, {}))
     assert columns["bytes"] == "bigint" and columns["date"] == "date" and columns["window"] == "string"
-
-
-def test_flowpipe_engine_spark_binds_a_lazy_pyspark_session_from_the_settings(tmp_path):
-    environment = {
-        "FLOWPIPE_ENGINE": "spark",
-        "FLOWPIPE_SPARK_MASTER": "local[3]",
-        "FLOWPIPE_SPARK_CONF": "spark.executor.memory=3g; spark.jars.packages=a:b:1,c:d:2\n"
-        "spark.sql.shuffle.partitions=7",
-        "FLOWPIPE_SPARK_S3_SCHEME": "s3",
-        "FLOWPIPE_LAKE": str(tmp_path),
-    }
-    with patched_environment(environment):
-        sql = resources().resources["sql"]
-    assert sql.engine_name == "spark"
-    assert isinstance(sql.spark, LazyPySparkResource)
-    config = sql.spark.spark_config
-    assert config["spark.master"] == "local[3]"
-    assert config["spark.jars.packages"] == "a:b:1,c:d:2" and config["spark.executor.memory"] == "3g"
-    assert config["spark.sql.shuffle.partitions"] == "7"  # FLOWPIPE_SPARK_CONF wins over the defaults
-    assert sql.spark_s3_scheme == "s3"
-    assert config["spark.ui.enabled"] == "false" and config["spark.sql.session.timeZone"] == "UTC"
-
-
-def test_duckdb_stays_the_default_engine(tmp_path):
-    with patched_environment({"FLOWPIPE_LAKE": str(tmp_path), "FLOWPIPE_ENGINE": ""}):
-        sql = resources().resources["sql"]
-    assert sql.engine_name == "duckdb"
-    assert isinstance(sql.engine(Lake(str(tmp_path))), SqlEngine)
 
 
 def test_the_spark_resource_hands_out_a_spark_engine_on_its_session(spark, tmp_path):

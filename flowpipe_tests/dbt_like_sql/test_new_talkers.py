@@ -1,7 +1,5 @@
 """new_talkers: the date's named pairs that the earlier dates in the lake did not have."""
 
-import pyarrow as pa
-
 from flowpipe.defs.transform.sql_models import _earlier_windows
 from flowpipe.lib.lake import Lake
 from flowpipe.lib.sql_config import SqlModelConfig
@@ -60,13 +58,3 @@ def test_a_pair_absent_from_the_earlier_dates_is_new_and_a_known_one_is_not(tmp_
 def test_with_no_earlier_date_in_the_lake_no_pair_is_new(tmp_path):
     found = _build(tmp_path, {"2026-03-14": _exchange(DB, 5432, 1773482400)}, "2026-03-14")
     assert found.empty
-
-
-def test_earlier_windows_are_only_those_the_lake_holds_within_the_lookback(tmp_path):
-    lake = Lake(str(tmp_path / "lake"))
-    models = discover_models(SQL_ROOT)
-    for day in ("2026-03-13", "2026-03-07", "2026-03-06"):
-        for window in ("day", "night"):
-            lake.write_table("conversations", {"date": day, "window": window}, pa.table({"bytes": [1]}))
-    windows = _earlier_windows(lake, models, "new_talkers", "2026-03-14")
-    assert sorted({w["date"] for w in windows}) == ["2026-03-07", "2026-03-13"]  # 03-06 is 8 days back

@@ -1,4 +1,4 @@
-"""inventory_snapshot, address_book and cidr_book through dg.materialize on the moto account."""
+"""inventory_snapshot through dg.materialize on the moto account: a table per kind, CloudTrail's window."""
 
 import contextlib
 import datetime
@@ -8,57 +8,27 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import dagster as dg
-import pytest
-
 from flowpipe.cli import SIMULATED_IP_RANGES
-from flowpipe.defs.inventory.address_book import address_book
-from flowpipe.defs.inventory.cidr_book import cidr_book
-from flowpipe.defs.inventory.inventory_snapshot import inventory_snapshot
+from flowpipe.lib.inventory_schemas import TABLE_COLUMNS
 from flowpipe.lib.lake import Lake
-from flowpipe.lib.resources import AwsInventoryResource, LakeResource
-from flowpipe.lib.simulated.account import build_account
 
-WINDOW_KEY = "2026-03-14-06:00"
 PARTITION = {"date": "2026-03-14", "window": "day"}
 
 
-def _materialize(tmp_path, ip_ranges: str) -> dg.ExecuteInProcessResult:
-    return dg.materialize(
-        [inventory_snapshot, address_book, cidr_book],
-        partition_key=WINDOW_KEY,
-        resources={
-            "aws": AwsInventoryResource(regions=["us-east-1"], ip_ranges=ip_ranges),
-            "lake": LakeResource(root=str(tmp_path / "lake")),
-        },
-    )
-
-
-@pytest.fixture
-def account(aws):
-    return build_account("us-east-1")
-
-
-def test_every_address_of_the_account_is_in_the_address_book_as_named(account, tmp_path):
-    result = _materialize(tmp_path, str(SIMULATED_IP_RANGES))
-    book = Lake(str(tmp_path / "lake")).read_partition("address_book", PARTITION).to_pandas().set_index("ip")
-    for endpoint in account.endpoints:
-        row = book.loc[endpoint.ip]
-        assert (row.entity_type, row.entity_name) == (endpoint.entity_type, endpoint.entity_name), endpoint.ip
-        assert row.availability_zone == endpoint.availability_zone
+def test_every_call_succeeds_and_each_table_holds_the_rows_the_metadata_counts(
+    account, materialize_inventory, tmp_path
+):
+    result = materialize_inventory(ip_ranges=str(SIMULATED_IP_RANGES))
+    lake = Lake(str(tmp_path / "lake"))
     metadata = result.asset_materializations_for_node("inventory_snapshot")[0].metadata
     # every call succeeds, CloudTrail's LookupEvents too (served beside moto, which has none)
     assert metadata["failed_calls"].value == 0
-    assert Lake(str(tmp_path / "lake")).read_partition("inventory_errors", PARTITION).num_rows == 0
-
-
-def test_without_aws_ranges_the_cidr_book_still_lands_and_says_why(account, tmp_path):
-    result = _materialize(tmp_path, str(tmp_path / "missing-ip-ranges.json"))
-    cidrs = Lake(str(tmp_path / "lake")).read_partition("cidr_book", PARTITION).to_pandas()
-    assert "aws-service" not in set(cidrs.kind)
-    assert "vpc" in set(cidrs.kind)
-    metadata = result.asset_materializations_for_node("cidr_book")[0].metadata
-    assert metadata["ip_ranges_error"].value != "none"
+    assert metadata["failed_calls_preview"].value == "none"
+    assert lake.read_partition("inventory_errors", PARTITION).num_rows == 0
+    for name in TABLE_COLUMNS:
+        assert metadata[f"rows_{name}"].value == lake.read_partition(name, PARTITION).num_rows, name
+    interfaces = lake.read_partition("inventory_network_interfaces", PARTITION).to_pandas()
+    assert {endpoint.ip for endpoint in account.endpoints} <= set(interfaces.private_ip_address)
 
 
 @contextlib.contextmanager
@@ -91,11 +61,13 @@ def _cloudtrail_endpoint() -> Iterator[tuple[str, list[dict]]]:
         server.server_close()
 
 
-def test_cloudtrail_is_read_from_an_hour_before_the_window_until_the_snapshot(account, tmp_path, monkeypatch):
+def test_cloudtrail_is_read_from_an_hour_before_the_window_until_the_snapshot(
+    account, materialize_inventory, monkeypatch
+):
     with _cloudtrail_endpoint() as (url, requests):
         monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", url)
         started = time.time()
-        result = _materialize(tmp_path, str(SIMULATED_IP_RANGES))
+        result = materialize_inventory(ip_ranges=str(SIMULATED_IP_RANGES))
         finished = time.time()
     names = [request["LookupAttributes"][0]["AttributeValue"] for request in requests]
     assert names == ["CreateNetworkInterface", "DeleteNetworkInterface"]
@@ -106,3 +78,28 @@ def test_cloudtrail_is_read_from_an_hour_before_the_window_until_the_snapshot(ac
     }
     assert all(started <= request["EndTime"] <= finished for request in requests)
     assert result.asset_materializations_for_node("inventory_snapshot")[0].metadata["failed_calls"].value == 0
+
+
+def test_a_backfill_takes_one_snapshot_and_writes_it_to_each_window(
+    account, materialize_inventory, monkeypatch, tmp_path
+):
+    with _cloudtrail_endpoint() as (url, requests):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDTRAIL", url)
+        materialize_inventory(
+            ip_ranges=str(SIMULATED_IP_RANGES),
+            partition_key=None,
+            tags={
+                "dagster/asset_partition_range_start": "2026-03-14-06:00",
+                "dagster/asset_partition_range_end": "2026-03-15-06:00",
+            },
+        )
+    # one snapshot: CloudTrail asked once per event name, from an hour before the first window
+    assert len(requests) == 2
+    assert {request["StartTime"] for request in requests} == {
+        datetime.datetime(2026, 3, 14, 5, tzinfo=datetime.UTC).timestamp()
+    }
+    lake = Lake(str(tmp_path / "lake"))
+    windows = [PARTITION, {"date": "2026-03-14", "window": "night"}, {"date": "2026-03-15", "window": "day"}]
+    interfaces = [lake.read_partition("inventory_network_interfaces", window) for window in windows]
+    assert interfaces[0].num_rows == len(set(interfaces[0].column("private_ip_address").to_pylist())) > 0
+    assert all(table.equals(interfaces[0]) for table in interfaces[1:])
