@@ -206,10 +206,10 @@ def _check_run_dates(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(str(error))
     missing = windows_without_partitions(dates, args.window)
     if missing:
-        parser.error(
-            f"no window partition {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}: windows run "
-            "from FLOWPIPE_START_DATE to the last one that has ended, in FLOWPIPE_TIMEZONE"
-        )
+        from flowpipe.partitions import WINDOW_KEYS_EXPLAINED  # after .env, as windows_without_partitions
+
+        listed = f"{', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}"
+        parser.error(f"no window partition {listed}: {WINDOW_KEYS_EXPLAINED}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ import dagster as dg
 
 from flowpipe.lib.windows import (
     DAY_STARTS_AT_HOUR,
+    NIGHT_STARTS_AT_HOUR,
     WINDOW_KEY_FORMAT,
     Window,
     window_for,
@@ -22,6 +23,11 @@ from flowpipe.lib.windows import (
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_START_DATE = "2025-01-01"
 WINDOW_CRON = "0 6,18 * * *"
+# What a key that is not a window partition is told, wherever one is refused.
+WINDOW_KEYS_EXPLAINED = (
+    f"a window starts at {DAY_STARTS_AT_HOUR:02d}:00 or {NIGHT_STARTS_AT_HOUR:02d}:00 in FLOWPIPE_TIMEZONE, "
+    "from FLOWPIPE_START_DATE to the last one that has ended"
+)
 
 
 def configured_timezone() -> str:

@@ -83,9 +83,12 @@ def test_a_malformed_date_is_a_usage_error(capsys):
     [
         (
             ["--date", "1999-01-01"],
-            "no window partition 1999-01-01-06:00, 1999-01-01-18:00: windows run from",
+            "no window partition 1999-01-01-06:00, 1999-01-01-18:00: a window starts at 06:00 or 18:00",
         ),
-        (["--date", "2999-01-01", "--window", "night"], "no window partition 2999-01-01-18:00: windows run"),
+        (
+            ["--date", "2999-01-01", "--window", "night"],
+            "no window partition 2999-01-01-18:00: a window starts",
+        ),
         (
             ["--from", "2024-12-30", "--to", "2025-01-02"],
             "no window partition 2024-12-30-06:00, 2024-12-30-18",

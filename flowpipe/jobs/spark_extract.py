@@ -21,7 +21,7 @@ from flowpipe.lib.settings import Settings
 from flowpipe.lib.spark_engine import spark_session
 from flowpipe.lib.spark_extraction import extract_window_spark
 from flowpipe.lib.windows import Window, window_for
-from flowpipe.partitions import configured_timezone, window_partitions_in
+from flowpipe.partitions import WINDOW_KEYS_EXPLAINED, configured_timezone, window_partitions_in
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,7 @@ def window_of_key(key: str, timezone: str) -> Window:
     definition (so 11 or 13 hours across a daylight-saving change, exactly as Dagster has them)."""
     partitions = window_partitions_in(timezone)
     if not partitions.has_partition_key(key):
-        raise ValueError(
-            f"{key}: not a window partition (a window starts at 06:00 or 18:00, from FLOWPIPE_START_DATE "
-            "to the last one that has ended)"
-        )
+        raise ValueError(f"{key}: not a window partition ({WINDOW_KEYS_EXPLAINED})")
     return window_for(partitions.time_window_for_partition_key(key))
 
 
