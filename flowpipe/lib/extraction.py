@@ -77,7 +77,7 @@ def extract_window(
         start, end, read_start, read_end, sample_minutes, sample_offset_minutes, sample_every_nth_object
     )
     if isinstance(source, CloudWatchFlowLogSource):
-        if (sample_every_nth_object or 1) > 1:
+        if stats.every_nth_object > 1:
             raise ValueError(
                 "a CloudWatch Logs group has no delivery objects to sample one in N of: use sample_minutes"
             )
@@ -141,7 +141,7 @@ def objects_to_read(
     file in N samples the window's records across its whole length); counted in `stats`."""
     listed = source.list_objects(stats.read_start, stats.read_end)
     stats.objects_listed = len(listed)
-    readable = sorted(listed, key=lambda obj: obj.uri)[:: stats.sample_every_nth_object or 1]
+    readable = sorted(listed, key=lambda obj: obj.uri)[:: stats.every_nth_object]
     stats.objects_sampled = len(readable)
     log(
         f"{len(listed)} objects can hold {stats.read_start.isoformat()} .. {stats.read_end.isoformat()}"

@@ -44,8 +44,13 @@ class ExtractionStats:
         return self.records_parsed / self.seconds if self.seconds else 0.0
 
     @property
+    def every_nth_object(self) -> int:
+        """The step through the listed objects: 1 reads them all."""
+        return self.sample_every_nth_object or 1
+
+    @property
     def is_sampled(self) -> bool:
-        return self.sample_minutes is not None or (self.sample_every_nth_object or 1) > 1
+        return self.sample_minutes is not None or self.every_nth_object > 1
 
     @property
     def sample_description(self) -> str:
@@ -53,8 +58,8 @@ class ExtractionStats:
         parts = []
         if self.sample_minutes is not None:
             parts.append(f"{self.sample_minutes} min at +{self.sample_offset_minutes} min")
-        if (self.sample_every_nth_object or 1) > 1:
-            parts.append(f"every {_ordinal(self.sample_every_nth_object)} object")
+        if self.every_nth_object > 1:
+            parts.append(f"every {_ordinal(self.every_nth_object)} object")
         return ", ".join(parts) or "whole window"
 
     def failed_objects_as_rejects(self) -> pa.Table:
